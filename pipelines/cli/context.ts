@@ -1,0 +1,81 @@
+import { Command, Option } from 'commander';
+import { loadConfig, type Config, type ConfigOverrides, type Env } from '../config/config';
+import { createLogger, type Logger } from '../log';
+
+/** What every subcommand receives: where to write, the environment, and the config parsed once on first use. */
+export interface CliContext {
+  env: Env;
+  out(text: string): void;
+  err(text: string): void;
+  config(): Config;
+  logger(): Logger;
+  /** Set by actions; main() returns it. */
+  exitCode: number;
+}
+
+export function createContext(env: Env, overrides: () => ConfigOverrides, io?: { out?: (t: string) => void; err?: (t: string) => void }): CliContext {
+  let config: Config | undefined;
+  let logger: Logger | undefined;
+  return {
+    env,
+    out: io?.out ?? ((text) => process.stdout.write(text)),
+    err: io?.err ?? ((text) => process.stderr.write(text)),
+    config() {
+      config ??= loadConfig(env, overrides());
+      return config;
+    },
+    logger() {
+      logger ??= createLogger(overrides().logLevel ?? env.GOGOOKU3_LOG_LEVEL ?? 'info');
+      return logger;
+    },
+    exitCode: 0,
+  };
+}
+
+/** An expected failure with its exit code: printed as one line, no stack. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 2) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export type OutputFormat = 'text' | 'json';
+
+export const formatOption = () =>
+  new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+
+/** Wraps an action so it may return an exit code; CliError becomes a one-line message. */
+export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) => Promise<number | void> | number | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await fn(...args);
+      ctx.exitCode = typeof code === 'number' ? code : 0;
+    } catch (error) {
+      if (error instanceof CliError) {
+        ctx.err(`gogooku3: ${error.message}\n`);
+        ctx.exitCode = error.exitCode;
+        return;
+      }
+      if (error instanceof Error && error.name === 'ConfigError') {
+        ctx.err(`gogooku3: ${error.message}\n`);
+        ctx.exitCode = 78;
+        return;
+      }
+      throw error;
+    }
+  };
+}
+
+/** Parses an ISO calendar date argument, naming the option in the error. */
+export function isoDateArg(name: string, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+    || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    throw new CliError(`${name}: expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function subcommand(name: string, description: string): Command {
+  return new Command(name).description(description).showHelpAfterError();
+}
