@@ -148,11 +148,21 @@ export function redactConfig(config: Config): unknown {
   const masked = auth.kind === 'apiKey' ? { kind: auth.kind, apiKey: '***' }
     : auth.kind === 'password' ? { kind: auth.kind, mailAddress: auth.mailAddress, password: '***' }
     : auth.kind === 'refreshToken' ? { kind: auth.kind, refreshToken: '***' } : auth;
-  const maskUrl = (u: string) => u.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+  const maskUrl = (u: string) => {
+    try {
+      const url = new URL(u);
+      if (url.password) url.password = '***';
+      return url.toString();
+    } catch {
+      return u;
+    }
+  };
   return {
     ...config,
     jquants: { ...config.jquants, auth: masked },
+    objectStore: maskUrl(config.objectStore),
     dwh: maskUrl(config.dwh),
     onlineStore: maskUrl(config.onlineStore),
+    pushgatewayUrl: config.pushgatewayUrl && maskUrl(config.pushgatewayUrl),
   };
 }
