@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
+import { calendarCommand } from './calendar';
+import { jquantsCommand } from './jquants';
 
 /** The subcommands of `gogooku3`; each lives in its own module beside this one. */
 export function registerCommands(program: Command, ctx: CliContext): void {
-  void program;
-  void ctx;
+  program.addCommand(calendarCommand(ctx));
+  program.addCommand(jquantsCommand(ctx));
 }
