@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { calendarCommand } from './calendar';
+import { contractsCommand } from './contracts';
 import { jquantsCommand } from './jquants';
 
 /** The subcommands of `gogooku3`; each lives in its own module beside this one. */
 export function registerCommands(program: Command, ctx: CliContext): void {
   program.addCommand(calendarCommand(ctx));
+  program.addCommand(contractsCommand(ctx));
   program.addCommand(jquantsCommand(ctx));
 }
