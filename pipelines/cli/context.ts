@@ -79,3 +79,14 @@ export function isoDateArg(name: string, value: string): string {
 export function subcommand(name: string, description: string): Command {
   return new Command(name).description(description).showHelpAfterError();
 }
+
+/** A commander argParser for whole numbers >= min, naming the option when the value is not one. */
+export function intArg(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new CliError(`${name}: expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+    }
+    return n;
+  };
+}
