@@ -1,6 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, CliError, formatOption, isoDateArg, subcommand, type CliContext, type OutputFormat } from './context';
 import { CalendarRangeError, NotASessionError, TseCalendar, type IsoDate } from '../calendar';
+import { calendarWithJQuants } from '../calendar/source';
+import { createJQuantsClient } from '../sources/jquants';
+import { withSourceErrors } from './jquants';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -23,10 +26,36 @@ function stepped(name: string, step: () => IsoDate): IsoDate {
   }
 }
 
+type CalendarSource = 'auto' | 'rules' | 'jquants';
+
+/**
+ * The calendar the subcommands answer from. `auto` lays the J-Quants calendar over the rules when credentials
+ * are configured and falls back to the rules (with a warning) when the API cannot be reached; `jquants` insists.
+ */
+async function resolveCalendar(ctx: CliContext, source: CalendarSource): Promise<TseCalendar> {
+  const rules = TseCalendar.fromRules();
+  if (source === 'rules') return rules;
+  const config = ctx.config();
+  if (source === 'auto' && config.jquants.auth.kind === 'none') return rules;
+  const logger = ctx.logger();
+  try {
+    const client = await withSourceErrors(async () => createJQuantsClient(config.jquants, { logger }));
+    return (await withSourceErrors(() => calendarWithJQuants(client, {}, logger))).calendar;
+  } catch (error) {
+    if (source === 'jquants' || !(error instanceof CliError)) throw error;
+    logger.warn({ err: error.message }, 'J-Quants calendar unavailable; using the TSE rules');
+    return rules;
+  }
+}
+
 export function calendarCommand(ctx: CliContext): Command {
-  // The rules calendar; J-Quants data can overlay it once a stored calendar is available to the CLI.
-  const cal = () => TseCalendar.fromRules();
-  const calendar = subcommand('calendar', 'TSE cash-equity trading calendar (1990-01-01 … 2099-12-31): sessions, closures, closing times');
+  let resolved: TseCalendar = TseCalendar.fromRules();
+  const calendar = subcommand('calendar', 'TSE cash-equity trading calendar (1990-01-01 … 2099-12-31): sessions, closures, closing times')
+    .addOption(new Option('--source <source>', 'rules only, J-Quants over the rules, or J-Quants when credentials are set').choices(['auto', 'rules', 'jquants']).default('auto'))
+    .hook('preAction', async (cmd) => {
+      resolved = await resolveCalendar(ctx, cmd.opts().source as CalendarSource);
+    });
+  const cal = () => resolved;
 
   calendar.addCommand(
     subcommand('sessions', 'list the TSE sessions between two dates, both inclusive (text: one date per line)')

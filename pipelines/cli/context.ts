@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config, type ConfigOverrides, type Env } from '../config/config';
 import { createLogger, type Logger } from '../log';
@@ -25,7 +26,9 @@ export function createContext(env: Env, overrides: () => ConfigOverrides, io?: {
       return config;
     },
     logger() {
-      logger ??= createLogger(overrides().logLevel ?? env.GOGOOKU3_LOG_LEVEL ?? 'info');
+      // In-process callers (tests) that capture stderr get the log lines too.
+      const sink = io?.err ? new Writable({ write: (chunk, _enc, done) => { io.err!(String(chunk)); done(); } }) : undefined;
+      logger ??= createLogger(overrides().logLevel ?? env.GOGOOKU3_LOG_LEVEL ?? 'info', sink);
       return logger;
     },
     exitCode: 0,

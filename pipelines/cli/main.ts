@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createContext, type CliContext } from './context';
+import { CliError, createContext, type CliContext } from './context';
 import type { Env } from '../config/config';
 import { registerCommands } from './commands';
 
@@ -34,6 +34,11 @@ export async function main(argv: string[], env: Env = process.env, io?: { out?: 
   try {
     await program.parseAsync(argv);
   } catch (error) {
+    // Errors raised in hooks (outside an action's own handling) still get a one-line message and their code.
+    if (error instanceof CliError) {
+      ctx.err(`gogooku3: ${error.message}\n`);
+      return error.exitCode;
+    }
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return error.exitCode === 0 ? 0 : 2;

@@ -7,6 +7,7 @@ import { createSimulator } from '../sources/jquants/sim';
 import { writeFileAtomic } from '../storage/atomic';
 import { action, intArg, isoDateArg, type CliContext } from './context';
 import { withSourceErrors } from './jquants';
+import { createProgress } from './progress';
 
 /** Where a dataset's quarantined rows of one run go: one NDJSON file per (contract, as-of date), replaced whole. */
 export function quarantinePath(dataDir: string, dataset: string, asOf: string): string {
@@ -67,7 +68,13 @@ export function startCommand(ctx: CliContext): Command {
           logger.info({ url }, 'simulator started');
         }
         const client = await withSourceErrors(async () => createJQuantsClient(config.jquants, { logger }));
-        const report = await withSourceErrors(() => validatedFetch(client, { asOf: opts.asOf, sessions: opts.sessions, investorWeeks: 8, maxQuarantineRatio: config.quarantineMaxRatio }, { logger }));
+        const progress = createProgress();
+        const onProgress = (done: number, total: number, label: string) => {
+          if (done === 1) progress.start(total, label);
+          progress.increment();
+          if (done === total) progress.stop();
+        };
+        const report = await withSourceErrors(() => validatedFetch(client, { asOf: opts.asOf, sessions: opts.sessions, investorWeeks: 8, maxQuarantineRatio: config.quarantineMaxRatio }, { logger, onProgress }));
         await writeQuarantine(report, config.dataDir);
         const source = sim ? `the simulator (seed ${opts.seed}, ${opts.codes} codes)` : config.jquants.baseUrl;
         if (opts.format === 'json') {

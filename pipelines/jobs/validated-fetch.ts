@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { loadContract } from '../../contracts/loader';
 import { decideQuarantine, validateRows, type QuarantineStatus, type ValidationResult } from '../../contracts/validate';
-import { TseCalendar, type CalendarDisagreement } from '../calendar';
+import type { CalendarDisagreement } from '../calendar';
+import { calendarWithJQuants } from '../calendar/source';
 import { silentLogger } from '../log';
 import type { FetchResult, JQuantsSource, RejectedRecord, Row } from '../sources/jquants';
 
@@ -57,24 +58,24 @@ export function barToPriceRow(row: Row): Row {
 const worst = (a: QuarantineStatus, b: QuarantineStatus): QuarantineStatus =>
   a === 'fail' || b === 'fail' ? 'fail' : a === 'warn' || b === 'warn' ? 'warn' : 'ok';
 
+/** Sessions for which the vendor sent no bar at all: a missing day, never silently skipped. */
+export function missingSessions(sessions: readonly string[], rows: readonly Row[]): string[] {
+  const seen = new Set(rows.map((r) => r.date));
+  return sessions.filter((d) => !seen.has(d));
+}
+
 export async function validatedFetch(
   source: JQuantsSource,
   options: ValidatedFetchOptions,
-  deps: { logger?: Logger; now?: () => number } = {},
+  deps: { logger?: Logger; now?: () => number; onProgress?: (done: number, total: number, label: string) => void } = {},
 ): Promise<ValidatedFetchReport> {
   const logger = deps.logger ?? silentLogger;
-  const rules = TseCalendar.fromRules();
   const today = tokyoDate((deps.now ?? Date.now)());
   const target = options.asOf ?? today;
 
   // The vendor's calendar decides where it has data; every difference from the rules is reported.
-  const disagreements: CalendarDisagreement[] = [];
   const calendarFrom = shiftDays(target, -Math.ceil(options.sessions * 1.6) - 7 * options.investorWeeks - 14);
-  const days = await source.fetch('trading_calendar', { from: calendarFrom, to: target });
-  const calendar = rules.withJQuants(days.rows.map((r) => ({ date: String(r.date), holiday_division: String(r.holiday_division) })), (d) => {
-    disagreements.push(d);
-    logger.info({ ...d }, 'J-Quants calendar differs from the TSE rules; J-Quants wins');
-  });
+  const { calendar, disagreements, days } = await calendarWithJQuants(source, { from: calendarFrom, to: target }, logger);
   const asOf = calendar.isSession(target) ? target : calendar.prev(target);
   const sessions = [asOf];
   while (sessions.length < options.sessions) sessions.unshift(calendar.prev(sessions[0]));
@@ -91,7 +92,12 @@ export async function validatedFetch(
   const listed = await source.fetch('listed_info', { date: asOf });
   check('listed_info', 'listed_info', listed, listed.rows);
 
-  const barsPerDay = await Promise.all(sessions.map((date) => source.fetch('daily_bars', { date })));
+  let done = 0;
+  const barsPerDay = await Promise.all(sessions.map(async (date) => {
+    const result = await source.fetch('daily_bars', { date });
+    deps.onProgress?.(++done, sessions.length, 'daily bars');
+    return result;
+  }));
   const bars: FetchResult = {
     endpoint: 'daily_bars',
     rows: barsPerDay.flatMap((r) => r.rows),
@@ -105,5 +111,11 @@ export async function validatedFetch(
   check('investor_types', 'investor_types', investors, investors.rows);
 
   const warnings = [...new Set([days, listed, bars, investors].flatMap((r) => r.warnings).concat(datasets.flatMap((d) => d.validation.warnings)))];
-  return { asOf, sessions, calendarDisagreements: disagreements, datasets, warnings, status: datasets.map((d) => d.status).reduce(worst, 'ok') };
+  const missing = missingSessions(sessions, bars.rows);
+  if (missing.length > 0) {
+    warnings.push(`daily_bars: no rows at all for session(s) ${missing.join(', ')} (missing day at the source)`);
+    logger.warn({ endpoint: 'daily_bars', missing }, 'missing sessions');
+  }
+  const status = datasets.map((d) => d.status).reduce(worst, missing.length > 0 ? 'warn' : 'ok');
+  return { asOf, sessions, calendarDisagreements: disagreements, datasets, warnings, status };
 }

@@ -48,9 +48,9 @@ export function classifyReply(status: number, body: string, retryAfter: string |
 }
 
 function networkReason(error: unknown): string {
-  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
-  return e?.cause?.code ?? e?.code ?? e?.cause?.name ?? 'network error';
+  return e?.cause?.code ?? e?.code ?? e?.cause?.message ?? e?.message ?? 'network error';
 }
 
 export interface TransportOptions {
