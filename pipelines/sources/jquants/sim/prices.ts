@@ -2,6 +2,10 @@ import * as rng from './rng';
 import * as tse from './tse';
 import type { Universe } from './universe';
 
+// Math's functions as module constants: under jest the global object is a Proxy, so every `Math.x` lookup in a
+// hot loop would go through it (hundreds of times slower than the arithmetic).
+const { exp, floor, max, sqrt } = Math;
+
 // Module-local bindings: CommonJS transpilers turn imported calls into property reads through getters,
 // which costs more than the arithmetic in a loop over ten million cells.
 const { STREAM, seedKey } = rng;
@@ -62,7 +66,7 @@ function splitFactor(prev: number, h: number): number {
   if (prev > 25_000 && u < HIGH_PRICE_SPLIT_P) return prev > 100_000 ? 0.1 : prev > 50_000 ? 0.2 : 0.5;
   if (prev < 50 && u < LOW_PRICE_REVERSE_P) return 10;
   if (u < SPLIT_P) {
-    let f = RANDOM_SPLIT_FACTORS[Math.floor(u01(h2) * RANDOM_SPLIT_FACTORS.length)];
+    let f = RANDOM_SPLIT_FACTORS[floor(u01(h2) * RANDOM_SPLIT_FACTORS.length)];
     while (prev * f < 300 && f < 0.5) f = f === 0.1 ? 0.2 : f === 0.2 ? 0.25 : 0.5;
     return prev * f < 300 ? 1 : f;
   }
@@ -86,8 +90,8 @@ export function generatePrices(
   const sectorKey = seedKey(seed, STREAM.sector);
   const sectorRet = new Float64Array(33);
   const z = new Float64Array(2);
-  const innovation = Math.sqrt(1 - SIGNAL_PHI * SIGNAL_PHI);
-  const noise = Math.sqrt(1 - signalIc * signalIc);
+  const innovation = sqrt(1 - SIGNAL_PHI * SIGNAL_PHI);
+  const noise = sqrt(1 - signalIc * signalIc);
   const splitI: number[] = [];
   const splitTs: number[] = [];
   const splitFs: number[] = [];
@@ -96,7 +100,7 @@ export function generatePrices(
   let logVol = 0;
   for (let t = 0; t < sessions; t++) {
     logVol = 0.98 * logVol + 0.06 * gauss(keyOf(volKey, t));
-    const m = MARKET_DRIFT + MARKET_VOL * Math.exp(logVol) * gauss(keyOf(marketKey, t));
+    const m = MARKET_DRIFT + MARKET_VOL * exp(logVol) * gauss(keyOf(marketKey, t));
     market[t] = m;
     const tk = keyOf(sectorKey, t);
     for (let k = 0; k < 33; k++) sectorRet[k] = SECTOR_VOL * gauss(keyOf(tk, k));
@@ -134,8 +138,8 @@ export function generatePrices(
       const r = beta[i] * m + sectorRet[sector33[i]] + idio + jump;
       const width = limitWidth(base);
       const upper = floorTick(base + width);
-      const lower = Math.max(1, ceilTick(base - width));
-      const c = snapWithin(base * Math.exp(r), lower, upper);
+      const lower = max(1, ceilTick(base - width));
+      const c = snapWithin(base * exp(r), lower, upper);
       close[idx] = c;
       flags[idx] = FLAG_TRADED | (c >= upper ? FLAG_UPPER : 0) | (c <= lower ? FLAG_LOWER : 0);
     }

@@ -55,11 +55,17 @@ function range(w: World, params: Params): { lo: number; hi: number; given: boole
 }
 
 const list = (indices: ArrayLike<number>, row: (v: number) => Row): RowList => ({ length: indices.length, row: (k) => row(indices[k]) });
+const EMPTY: RowList = { length: 0, row: () => ({}) };
 
-function tickerIndex(w: World): Map<string, number> {
-  const cache = w as World & { codeIndex?: Map<string, number> };
-  cache.codeIndex ??= new Map(w.uni.codes.map((c, i) => [c, i]));
-  return cache.codeIndex;
+/** Tickers a query may return, in code order: every one, the one `code` names, or none for an unknown code. */
+function tickersOf(w: World, c: string | undefined, keep: (i: number) => boolean): number[] {
+  if (c !== undefined) {
+    const i = w.codeIndex.get(c);
+    return i !== undefined && keep(i) ? [i] : [];
+  }
+  const out: number[] = [];
+  for (let i = 0; i < w.uni.n; i++) if (keep(i)) out.push(i);
+  return out;
 }
 
 const OUTAGE = -1;
@@ -68,25 +74,17 @@ function dailyBars(w: World, params: Params): RowList {
   const c = code(params);
   const d = date(params, 'date');
   if (!c && !d) throw new QueryError(400, REQUIRES_DATE_OR_CODE);
-  const rowAt = (i: number) => (t: number) => (t === OUTAGE ? outageRow(w, i) : barRow(w, i, t));
   if (d) {
     const day = dayOf(d);
     const isOutage = w.outage?.day === day;
     const t = lowerBound(w.sessionDays, day);
     const isSession = t < w.sessions.length && w.sessionDays[t] === day;
     const alive = (i: number) => (isOutage ? aliveOnOutage(w, i) : isSession && aliveAt(w, i, t));
-    const at = (i: number) => (isOutage ? outageRow(w, i) : barRow(w, i, t));
-    if (c) {
-      const i = tickerIndex(w).get(c);
-      return i !== undefined && alive(i) ? list([i], at) : list([], at);
-    }
-    const tickers: number[] = [];
-    for (let i = 0; i < w.uni.n; i++) if (alive(i)) tickers.push(i);
-    return list(tickers, at);
+    return list(tickersOf(w, c, alive), (i) => (isOutage ? outageRow(w, i) : barRow(w, i, t)));
   }
   const { lo, hi } = range(w, params);
-  const i = tickerIndex(w).get(c!);
-  if (i === undefined) return list([], () => ({}));
+  const i = w.codeIndex.get(c!);
+  if (i === undefined) return EMPTY;
   const positions: number[] = [];
   const first = Math.max(w.listT[i], lowerBound(w.sessionDays, lo));
   const end = Math.min(w.endT[i], lowerBound(w.sessionDays, hi + 1));
@@ -95,19 +93,15 @@ function dailyBars(w: World, params: Params): RowList {
     if (t === outageAt) positions.push(OUTAGE);
     positions.push(t);
   }
-  return list(positions, rowAt(i));
+  return list(positions, (t) => (t === OUTAGE ? outageRow(w, i) : barRow(w, i, t)));
 }
 
 function listedInfo(w: World, params: Params): RowList {
   const c = code(params);
   const d = date(params, 'date') ?? w.options.asOf;
-  if (d > w.options.asOf) return list([], () => ({}));
+  if (d > w.options.asOf) return EMPTY;
   const day = dayOf(d);
-  const tickers: number[] = [];
-  const only = c === undefined ? undefined : tickerIndex(w).get(c);
-  if (c !== undefined && only === undefined) return list([], () => ({}));
-  for (let i = only ?? 0; i < (only === undefined ? w.uni.n : only + 1); i++) if (listedOn(w, i, day)) tickers.push(i);
-  return list(tickers, (i) => {
+  return list(tickersOf(w, c, (i) => listedOn(w, i, day)), (i) => {
     const u = w.uni;
     const sector = SECTOR33[u.sector33[i]];
     const [s17code, s17name] = SECTOR17[sector.s17];
@@ -172,14 +166,14 @@ function dividends(w: World, params: Params): RowList {
   const { lo, hi, given } = range(w, params);
   if (!c && !d && !given) throw new QueryError(400, 'This API requires at least 1 parameter as follows; code, date, from/to');
   const div = w.dividends;
-  const only = c === undefined ? -1 : tickerIndex(w).get(c) ?? -2;
-  const day = d ? dayOf(d) : undefined;
+  const only = c === undefined ? undefined : w.codeIndex.get(c);
+  if (c !== undefined && only === undefined) return EMPTY;
+  // `date` and from/to both name the announcement date; `date` wins when both are given.
+  const [first, last] = d ? [dayOf(d), dayOf(d)] : [lo, hi];
   const rows: number[] = [];
   for (let r = 0; r < div.ticker.length; r++) {
     const ann = div.announced[r];
-    if (only !== -1 && div.ticker[r] !== only) continue;
-    if (day !== undefined ? ann !== day : ann < lo || ann > hi) continue;
-    rows.push(r);
+    if (ann >= first && ann <= last && (only === undefined || div.ticker[r] === only)) rows.push(r);
   }
   return list(rows, (r) => dividendRow(div, w.uni, r));
 }

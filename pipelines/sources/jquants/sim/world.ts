@@ -20,6 +20,8 @@ export interface World {
   /** 2020-10-01: not a session (the exchange was down all day) yet J-Quants has all-null rows for it. */
   outage: { date: string; day: number; nextT: number } | null;
   uni: Universe;
+  /** 5-character code → ticker index. */
+  codeIndex: Map<string, number>;
   /** First session with rows / first session without rows again (T when still listed). */
   listT: Int32Array;
   endT: Int32Array;
@@ -48,7 +50,8 @@ export function buildWorld(input: SimOptionsInput | SimOptions = {}): World {
   const investors = buildInvestors(options.seed, calendar, sessions, sessionDays, options.asOf);
   const dividends = buildDividends(options.seed, calendar, uni, sessionDays, listT, endT, prices.close, options.asOf);
   return {
-    options, calendar, sessions, sessionDays, outage, uni, listT, endT, prices, investors, dividends,
+    options, calendar, sessions, sessionDays, outage, uni, codeIndex: new Map(uni.codes.map((c, i) => [c, i])),
+    listT, endT, prices, investors, dividends,
     buildMs: performance.now() - started,
   };
 }
