@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config, type ConfigOverrides, type Env } from '../config/config';
 import { createLogger, type Logger } from '../log';
 
@@ -83,12 +83,23 @@ export function subcommand(name: string, description: string): Command {
   return new Command(name).description(description).showHelpAfterError();
 }
 
-/** A commander argParser for whole numbers >= min, naming the option when the value is not one. */
-export function intArg(name: string, min = 1) {
+/** A commander argParser for whole numbers in [min, max]; a bad value is a usage error naming the option. */
+export function intArg(name: string, min = 1, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new CliError(`${name}: expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name}: expected an integer ${min}..${max}, got ${JSON.stringify(value)}`);
+    }
+    return n;
+  };
+}
+
+/** A commander argParser for numbers in [min, max]. */
+export function numberArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name}: expected a number ${min}..${max}, got ${JSON.stringify(value)}`);
     }
     return n;
   };

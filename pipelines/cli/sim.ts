@@ -3,27 +3,7 @@ import {
   FAULT_KINDS, SimOptionsError, buildWorld, createSimulator, truthSummary,
   type FaultKind, type TruthSummary,
 } from '../sources/jquants/sim';
-import { action, CliError, formatOption, isoDateArg, subcommand, type CliContext, type OutputFormat } from './context';
-
-function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name}: expected an integer ${min}..${max}, got ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-}
-
-function numberArg(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name}: expected a number ${min}..${max}, got ${JSON.stringify(value)}`);
-    }
-    return n;
-  };
-}
+import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
 
 function faultKindsArg(value: string): FaultKind[] {
   const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
@@ -151,6 +131,10 @@ export function simCommand(ctx: CliContext): Command {
     }));
 
   jquants.addCommand(serve, { isDefault: true });
+  // `sim jquants --help` is where people look for --port and --seed, so list the default subcommand's options there.
+  jquants.addHelpText('after', () => `\nOptions of the default subcommand (sim jquants [serve] …):\n${serve.options
+    .map((o) => `  ${o.flags.padEnd(26)} ${o.description}${o.defaultValue !== undefined ? ` (default: ${JSON.stringify(o.defaultValue)})` : ''}`)
+    .join('\n')}\n`);
   jquants.addCommand(
     marketOptions(subcommand('truth', "Print the planted signal's definition and realised ICs (the oracle a model can be compared with)"), '--history-from')
       .option('--from <date>', 'first session of the IC window, YYYY-MM-DD', dateArg('--from'))

@@ -42,7 +42,7 @@ describe('gogooku3 start (the main job on embedded defaults)', () => {
   it('bad arguments name the option', async () => {
     const result = await run(['start', '--codes', 'many'], { GOGOOKU3_DATA_DIR: dataDir });
     expect(result.code).toBe(2);
-    expect(result.err).toContain('--codes: expected a whole number >= 1, got "many"');
+    expect(result.err).toContain('--codes: expected an integer 1..9007199254740991, got "many"');
   });
 });
 
