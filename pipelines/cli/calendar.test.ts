@@ -1,27 +1,6 @@
-import { Command, CommanderError } from 'commander';
-import { calendarCommand } from './calendar';
-import { createContext } from './context';
+import { runCli } from '../../test/helpers/run-cli';
 
-/** Runs `gogooku3 calendar …` in-process the way main() would, without depending on registration. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx = createContext({}, () => ({}), { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  const program = new Command('gogooku3').addCommand(calendarCommand(ctx));
-  const route = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
-    cmd.commands.forEach(route);
-  };
-  route(program);
-  try {
-    await program.parseAsync(['node', 'gogooku3', 'calendar', ...args]);
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    const helpShown = error.code === 'commander.helpDisplayed' || error.code === 'commander.help';
-    return { code: helpShown || error.exitCode === 0 ? 0 : 2, out, err };
-  }
-  return { code: ctx.exitCode, out, err };
-}
+const run = (...args: string[]) => runCli(['calendar', ...args]);
 
 describe('calendar sessions', () => {
   it('text: exactly one date per line and nothing else', async () => {

@@ -1,10 +1,8 @@
+import { runCli } from '../../test/helpers/run-cli';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Command, CommanderError } from 'commander';
-import { createContext } from './context';
-import { contractsCommand } from './contracts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-contracts-'));
 const write = (name: string, content: string) => {
@@ -24,25 +22,7 @@ const dirty = write('dirty.csv', [
   '',
 ].join('\r\n'));
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx = createContext({}, () => ({}), { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  const program = new Command('gogooku3').addCommand(contractsCommand(ctx)).exitOverride();
-  // As main.ts does: every level reports through the context and throws instead of exiting.
-  const route = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => { out += s; }, writeErr: (s) => { err += s; } });
-    cmd.commands.forEach(route);
-  };
-  route(program);
-  try {
-    await program.parseAsync(['node', 'gogooku3', 'contracts', ...args]);
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    return { code: error.exitCode === 0 ? 0 : 2, out, err };
-  }
-  return { code: ctx.exitCode, out, err };
-}
+const run = (...args: string[]) => runCli(['contracts', ...args]);
 
 describe('contracts check', () => {
   it('prints only a JSON array of issues and exits 1', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runCli } from '../../test/helpers/run-cli';
 import { buildProgram, main } from './main';
 import { createContext } from './context';
 
@@ -6,12 +7,7 @@ function paths(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((sub) => [[...prefix, sub.name()], ...paths(sub, [...prefix, sub.name()])]);
 }
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'gogooku3', ...argv], { GOGOOKU3_LOG_LEVEL: 'silent' }, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 const program = buildProgram(createContext({}, () => ({})), () => undefined);
 const all = paths(program);

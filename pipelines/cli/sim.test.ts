@@ -1,31 +1,6 @@
-import { Command, CommanderError } from 'commander';
-import { createContext } from './context';
-import { simCommand } from './sim';
+import { startCli } from '../../test/helpers/run-cli';
 
-interface Run { code: number; out: string; err: string }
-
-/** Runs `gogooku3 sim …` in-process the way main() would; `out` is live so a test can watch a server start. */
-function start(...args: string[]): { done: Promise<Run>; output: () => string } {
-  let out = '';
-  let err = '';
-  const ctx = createContext({ GOGOOKU3_LOG_LEVEL: 'silent' }, () => ({}), { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  const program = new Command('gogooku3').addCommand(simCommand(ctx));
-  const route = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
-    cmd.commands.forEach(route);
-  };
-  route(program);
-  const done = program.parseAsync(['node', 'gogooku3', 'sim', ...args]).then(
-    () => ({ code: ctx.exitCode, out, err }),
-    (error: unknown) => {
-      if (!(error instanceof CommanderError)) throw error;
-      const help = error.code === 'commander.helpDisplayed' || error.code === 'commander.help';
-      return { code: help || error.exitCode === 0 ? 0 : 2, out, err };
-    },
-  );
-  return { done, output: () => out };
-}
-
+const start = (...args: string[]) => startCli(['sim', ...args]);
 const run = (...args: string[]) => start(...args).done;
 const market = ['--seed', '5', '--codes', '30', '--as-of', '2023-12-29'];
 

@@ -1,19 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../pipelines/cli/main';
+import { runCli } from '../helpers/run-cli';
 import { loadConfig } from '../../pipelines/config/config';
 import { validatedFetch } from '../../pipelines/jobs/validated-fetch';
 import { createJQuantsClient } from '../../pipelines/sources/jquants';
 import { createSimulator } from '../../pipelines/sources/jquants/sim';
 import { json, startScriptedServer } from '../helpers/scripted-server';
 
-async function run(argv: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'gogooku3', ...argv], { GOGOOKU3_LOG_LEVEL: 'silent', ...env }, { out: (t) => { out += t; }, err: (t) => { err += t; } });
-  return { code, out, err };
-}
+const run = (argv: string[], env: Record<string, string>) => runCli(argv, env);
 
 describe('gogooku3 start (the main job on embedded defaults)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-start-'));
