@@ -8,8 +8,9 @@ describe('loadConfig', () => {
       objectStore: 'file:///srv/app/data/lake',
       dwh: 'duckdb:///srv/app/data/warehouse.duckdb',
       onlineStore: 'embedded',
-      quarantineMaxRatio: 0.01,
     }));
+    expect(config.quarantineMaxRatio).toBeUndefined();
+    expect(loadConfig({ GOGOOKU3_QUARANTINE_MAX_RATIO: '0.05' }).quarantineMaxRatio).toBe(0.05);
     expect(config.jquants).toEqual(expect.objectContaining({ baseUrl: 'https://api.jquants.com', apiVersion: 'v1', plan: 'light', requestsPerMinute: 60, auth: { kind: 'none' } }));
   });
 

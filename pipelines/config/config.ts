@@ -46,8 +46,8 @@ export const configSchema = z.object({
   dwh: urlWithSchemes('GOGOOKU3_DWH', ['duckdb', 'clickhouse']),
   onlineStore: z.union([z.literal('embedded'), urlWithSchemes('GOGOOKU3_ONLINE_STORE', ['redis'])]),
   pushgatewayUrl: urlWithSchemes('GOGOOKU3_PUSHGATEWAY_URL', ['http', 'https']).optional(),
-  /** Share of quarantined rows above which a validation step fails instead of warning. */
-  quarantineMaxRatio: z.coerce.number().min(0).max(1),
+  /** Share of quarantined rows above which a validation step fails instead of warning; unset: each contract's own. */
+  quarantineMaxRatio: z.coerce.number().min(0).max(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -129,7 +129,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dwh: env.GOGOOKU3_DWH ?? `duckdb://${path.join(dataDir, 'warehouse.duckdb')}`,
     onlineStore: env.GOGOOKU3_ONLINE_STORE ?? 'embedded',
     pushgatewayUrl: env.GOGOOKU3_PUSHGATEWAY_URL || undefined,
-    quarantineMaxRatio: env.GOGOOKU3_QUARANTINE_MAX_RATIO ?? 0.01,
+    quarantineMaxRatio: env.GOGOOKU3_QUARANTINE_MAX_RATIO || undefined,
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

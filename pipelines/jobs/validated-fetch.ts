@@ -19,7 +19,8 @@ export interface ValidatedFetchOptions {
   sessions: number;
   /** How many weeks of investor types, ending at asOf. */
   investorWeeks: number;
-  maxQuarantineRatio: number;
+  /** Overrides every contract's own `quarantine.max_ratio` when set. */
+  maxQuarantineRatio?: number;
 }
 
 export interface DatasetReport {
@@ -84,7 +85,8 @@ export async function validatedFetch(
   const check = (dataset: string, contractName: string, fetched: FetchResult, rows: Row[]) => {
     const contract = loadContract(contractName);
     const validation = validateRows(contract, rows, { calendar });
-    const decision = decideQuarantine({ counts: { ...validation.counts, input: validation.counts.input + fetched.rejected.length, quarantined: validation.counts.quarantined + fetched.rejected.length } }, options.maxQuarantineRatio);
+    const counts = { ...validation.counts, input: validation.counts.input + fetched.rejected.length, quarantined: validation.counts.quarantined + fetched.rejected.length };
+    const decision = decideQuarantine({ counts }, options.maxQuarantineRatio ?? contract.maxRatio);
     datasets.push({ dataset, contract: contract.id, fetched: fetched.rows.length + fetched.rejected.length, rejected: fetched.rejected, validation, ...decision });
     logger.info({ dataset, valid: validation.counts.valid, quarantined: validation.counts.quarantined, rejected: fetched.rejected.length, byRule: validation.counts.byRule, status: decision.status }, 'validated');
   };
