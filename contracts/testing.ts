@@ -43,35 +43,18 @@ export const FEATURE_ROW: TestRow = {
 };
 
 /** The first row of the public trades_spec sample, in internal snake_case names. */
+/** The real J-Quants trades_spec sample (test/fixtures/jquants), as an internal investor_types row. */
 export function investorRow(): TestRow {
-  const file = path.join(__dirname, '../../shared/reference/jquants/jquants_v1_trades_spec_example.json');
-  let sample: Record<string, unknown> | undefined;
-  try {
-    sample = (JSON.parse(readFileSync(file, 'utf8')) as { trades_spec: Array<Record<string, unknown>> }).trades_spec[0];
-  } catch {
-    sample = undefined;
-  }
+  const file = path.join(__dirname, '../test/fixtures/jquants/jquants_v1_trades_spec_example.json');
+  const sample = (JSON.parse(readFileSync(file, 'utf8')) as { trades_spec: Array<Record<string, unknown>> }).trades_spec[0];
   const row: TestRow = { published_date: '2017-01-13', start_date: '2017-01-04', end_date: '2017-01-06', section: 'TSE1st' };
-  INVESTOR_CATEGORIES.forEach(([cat, v1], i) => {
-    // Without the sample (a checkout without shared/), synthesise consistent numbers.
-    const sales = Number(sample?.[`${v1}Sales`] ?? 1000 + i);
-    const purchases = Number(sample?.[`${v1}Purchases`] ?? 1100 + i);
+  for (const [cat, v1] of INVESTOR_CATEGORIES) {
+    const sales = Number(sample[`${v1}Sales`]);
+    const purchases = Number(sample[`${v1}Purchases`]);
     row[`${cat}_sales`] = sales;
     row[`${cat}_purchases`] = purchases;
     row[`${cat}_total`] = sales + purchases;
     row[`${cat}_balance`] = purchases - sales;
-  });
-  if (!sample) {
-    // Keep the aggregate identities true for the synthetic numbers too.
-    for (const m of ['sales', 'purchases']) {
-      const parts = INVESTOR_CATEGORIES.map(([c]) => c).filter((c) => !['proprietary', 'brokerage', 'total'].includes(c));
-      row[`brokerage_${m}`] = parts.reduce((s, c) => s + (row[`${c}_${m}`] as number), 0);
-      row[`total_${m}`] = (row[`proprietary_${m}`] as number) + (row[`brokerage_${m}`] as number);
-    }
-    for (const c of ['brokerage', 'total']) {
-      row[`${c}_total`] = (row[`${c}_sales`] as number) + (row[`${c}_purchases`] as number);
-      row[`${c}_balance`] = (row[`${c}_purchases`] as number) - (row[`${c}_sales`] as number);
-    }
   }
   return row;
 }
