@@ -3,6 +3,8 @@ import type { CliContext } from './context';
 import { calendarCommand } from './calendar';
 import { contractsCommand } from './contracts';
 import { jquantsCommand } from './jquants';
+import { queryCommand } from './query';
+import { runCommand } from './run';
 import { simCommand } from './sim';
 import { startCommand } from './start';
 
@@ -11,6 +13,8 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   program.addCommand(calendarCommand(ctx));
   program.addCommand(contractsCommand(ctx));
   program.addCommand(jquantsCommand(ctx));
+  program.addCommand(runCommand(ctx));
+  program.addCommand(queryCommand(ctx));
   program.addCommand(simCommand(ctx));
   program.addCommand(startCommand(ctx));
 }

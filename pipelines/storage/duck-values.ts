@@ -65,12 +65,20 @@ export function toDuckConverter(type: ColumnType): (value: unknown) => DuckDBVal
         if (v === null || v === undefined || typeof v === 'boolean') return v ?? null;
         return { error: `expected a boolean, got ${describe(v)}` };
       };
-    case 'date':
+    case 'date': {
+      // A partition's rows mostly share one date: parse each distinct string once.
+      let last: string | undefined;
+      let lastValue: DuckDBDateValue | undefined;
       return (v) => {
         if (v === null || v === undefined) return null;
+        if (v === last && lastValue) return lastValue;
         const days = typeof v === 'string' ? isoDateToDays(v) : undefined;
-        return days === undefined ? { error: `expected a YYYY-MM-DD date, got ${describe(v)}` } : new DuckDBDateValue(days);
+        if (days === undefined) return { error: `expected a YYYY-MM-DD date, got ${describe(v)}` };
+        last = v as string;
+        lastValue = new DuckDBDateValue(days);
+        return lastValue;
       };
+    }
     case 'timestamp':
       return (v) => {
         if (v === null || v === undefined) return null;

@@ -10,7 +10,7 @@ const { sqrt } = Math;
  * z-score of the latest observation against the last `window` observations, itself included:
  * (x_last − mean) / std with the population standard deviation (divide by `window`, as TA-Lib STDDEV
  * does; not pandas' default sample std). With the latest value inside its own window |z| is at most
- * (window−1)/√window (≈1.79 for 5).
+ * √(window−1) (2 for 5, reached when the other four weeks are equal).
  * NaN when fewer than `window` observations are visible, any of them is missing, or all are equal (std 0).
  */
 export function latestZScore(series: Float64Array, window: number): number {
