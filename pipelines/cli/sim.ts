@@ -36,7 +36,7 @@ function marketOptions(cmd: Command, historyFlag: string): Command {
 interface MarketOpts { seed: number; codes: number; asOf?: string; signalIc: number }
 
 interface ServeOpts extends MarketOpts {
-  port: number; host: string; from: string; pageSize: number; faultRate: number; faultKinds?: FaultKind[]; slowMs: number;
+  port: number; host: string; from: string; pageSize: number; faultRate: number; badRowRate: number; faultKinds?: FaultKind[]; slowMs: number;
   retryAfter: number; maxRangeDays: number; mailAddress?: string; password?: string; apiKey?: string;
   idTokenTtl?: number; refreshTokenTtl?: number;
 }
@@ -99,6 +99,7 @@ export function simCommand(ctx: CliContext): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--page-size <n>', 'rows per page before a pagination_key is returned', intArg('--page-size', 1), 5000)
     .option('--fault-rate <x>', 'share of data requests that misbehave', numberArg('--fault-rate', 0, 1), 0)
+    .option('--bad-row-rate <x>', 'share of daily bars served broken (high < low, negative volume, a non-number)', numberArg('--bad-row-rate', 0, 1), 0)
     .addOption(new Option('--fault-kinds <list>', `comma-separated subset of ${FAULT_KINDS.join(',')}`).argParser(faultKindsArg))
     .option('--slow-ms <n>', 'delay of a "slow" fault', intArg('--slow-ms', 0, 600_000), 1500)
     .option('--retry-after <s>', 'Retry-After seconds of a 429 fault', intArg('--retry-after', 0, 3600), 1)
@@ -111,7 +112,7 @@ export function simCommand(ctx: CliContext): Command {
     .action(action(ctx, async (opts: ServeOpts) => {
       const simulator = usage(() => createSimulator({
         seed: opts.seed, codes: opts.codes, from: opts.from, asOf: opts.asOf, signalIc: opts.signalIc,
-        pageSize: opts.pageSize, faultRate: opts.faultRate, faultKinds: opts.faultKinds, slowMs: opts.slowMs,
+        pageSize: opts.pageSize, faultRate: opts.faultRate, badRowRate: opts.badRowRate, faultKinds: opts.faultKinds, slowMs: opts.slowMs,
         retryAfterSeconds: opts.retryAfter, maxRangeDays: opts.maxRangeDays, mailAddress: opts.mailAddress,
         password: opts.password, apiKey: opts.apiKey, idTokenTtlSeconds: opts.idTokenTtl, refreshTokenTtlSeconds: opts.refreshTokenTtl,
       }));

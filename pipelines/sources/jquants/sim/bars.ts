@@ -1,6 +1,6 @@
 import type { Row } from '../fields';
 import { FLAG_LOWER, FLAG_TRADED, FLAG_UPPER, basePrice, factorOn, laterFactors } from './prices';
-import { STREAM, gauss, keyOf, seedKey, u01 } from './rng';
+import { STREAM, gauss, hash32, keyOf, seedKey, u01 } from './rng';
 import { ceilTick, floorTick, limitBand, snapWithin } from './tse';
 import type { World } from './world';
 
@@ -65,4 +65,21 @@ export function barRow(w: World, i: number, t: number): Row {
     adjustment_open: round1(o * later), adjustment_high: round1(hi * later), adjustment_low: round1(lo * later),
     adjustment_close: round1(c * later), adjustment_volume: round1(volume / later),
   };
+}
+
+/** The kinds of broken bar the simulator can serve, each caught by a different rule downstream. */
+export const BAD_ROW_KINDS = ['high_below_low', 'negative_volume', 'not_a_number'] as const;
+
+/**
+ * A bar as served: with probability `badRowRate`, deterministically per (code, session), broken in one of
+ * BAD_ROW_KINDS. Bars without a trade stay as they are (there is nothing to break).
+ */
+export function servedBar(w: World, i: number, t: number): Row {
+  const row = barRow(w, i, t);
+  const rate = w.options.badRowRate;
+  if (rate <= 0 || row.close === null || u01(hash32(w.options.seed, STREAM.badRow, i, t)) >= rate) return row;
+  const kind = BAD_ROW_KINDS[Math.floor(u01(hash32(w.options.seed, STREAM.badRow, i, t + 0x5bd1e995)) * BAD_ROW_KINDS.length)];
+  if (kind === 'high_below_low') return { ...row, high: row.low, low: row.high };
+  if (kind === 'negative_volume') return { ...row, volume: -Math.abs(Number(row.volume) || 1) };
+  return { ...row, open: 'n/a' as unknown as number };
 }

@@ -36,6 +36,8 @@ export const simOptionsSchema = z.object({
   idTokenTtlSeconds: z.number().positive().default(86_400),
   refreshTokenTtlSeconds: z.number().positive().default(604_800),
   signalIc: z.number().min(-0.9).max(0.9).default(0.05),
+  /** Share of daily bars served broken (high below low, negative volume, a non-number), to exercise quarantine. */
+  badRowRate: z.number().min(0).max(1).default(0),
 }).strict();
 
 export type SimOptionsInput = z.input<typeof simOptionsSchema>;

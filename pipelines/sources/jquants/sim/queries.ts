@@ -1,5 +1,5 @@
 import { MARKET_RESTRUCTURE_DATE, type EndpointName, type Row } from '../fields';
-import { barRow, outageRow } from './bars';
+import { outageRow, servedBar } from './bars';
 import { dayOf, isoOf, lowerBound, parseQueryDate } from './dates';
 import { dividendRow } from './dividends';
 import { SECTION_NAMES, investorRow } from './investors';
@@ -80,7 +80,7 @@ function dailyBars(w: World, params: Params): RowList {
     const t = lowerBound(w.sessionDays, day);
     const isSession = t < w.sessions.length && w.sessionDays[t] === day;
     const alive = (i: number) => (isOutage ? aliveOnOutage(w, i) : isSession && aliveAt(w, i, t));
-    return list(tickersOf(w, c, alive), (i) => (isOutage ? outageRow(w, i) : barRow(w, i, t)));
+    return list(tickersOf(w, c, alive), (i) => (isOutage ? outageRow(w, i) : servedBar(w, i, t)));
   }
   const { lo, hi } = range(w, params);
   const i = w.codeIndex.get(c!);
@@ -93,7 +93,7 @@ function dailyBars(w: World, params: Params): RowList {
     if (t === outageAt) positions.push(OUTAGE);
     positions.push(t);
   }
-  return list(positions, (t) => (t === OUTAGE ? outageRow(w, i) : barRow(w, i, t)));
+  return list(positions, (t) => (t === OUTAGE ? outageRow(w, i) : servedBar(w, i, t)));
 }
 
 function listedInfo(w: World, params: Params): RowList {

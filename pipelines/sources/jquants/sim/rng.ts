@@ -72,4 +72,5 @@ export const STREAM = {
   correction: 11,
   dividend: 12,
   fault: 13,
+  badRow: 14,
 } as const;
