@@ -14,6 +14,17 @@ export function newRunId(now: Date): string {
 }
 
 /**
+ * Crash drills: GOGOOKU3_TEST_KILL_AFTER=step:partition SIGKILLs the process after that partition's outputs
+ * are written and before the ledger records them — the worst moment to die. Used by the re-run tests.
+ */
+export function killHook(spec: string | undefined): ((step: string, partition: string) => void) | undefined {
+  if (!spec) return undefined;
+  return (step, partition) => {
+    if (`${step}:${partition}` === spec) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/**
  * Wires a pipeline context from the config: the J-Quants client (or a given source), the stores, and the
  * calendar with J-Quants laid over the rules for the window the run needs.
  */
@@ -40,6 +51,8 @@ export async function buildContext(config: Config, logger: Logger, options: {
     featureSet: 'default',
     includeExperimental: options.includeExperimental ?? false,
     now,
+    afterWrite: killHook(process.env.GOGOOKU3_TEST_KILL_AFTER),
+    handoff: new Map(),
   };
   return { ctx, stores };
 }

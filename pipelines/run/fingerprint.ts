@@ -31,15 +31,16 @@ export function fingerprint(...parts: unknown[]): string {
 
 /**
  * The content checksum of a partition: rows in a canonical order, processing-time columns left out, so a
- * re-fetch of the same data gives the same checksum and downstream steps can skip.
+ * re-fetch of the same data gives the same checksum and downstream steps can skip. NaN and null hash alike,
+ * as the lake stores both as NULL.
  */
 export function contentChecksum(rows: readonly Row[], key: readonly string[]): string {
-  const strip = (row: Row) => {
-    const out: Row = {};
-    for (const k of Object.keys(row)) if (!PROCESSING_COLUMNS.has(k)) out[k] = row[k];
-    return out;
-  };
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
+    .filter((k) => !PROCESSING_COLUMNS.has(k)).sort();
   const sortKey = (row: Row) => key.map((k) => String(row[k] ?? '')).join('\u0000');
-  const sorted = rows.map((row) => [sortKey(row), strip(row)] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return fingerprint(sorted.map(([, row]) => row));
+  const keyed = rows.map((row) => [sortKey(row), row] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(columns));
+  for (const [, row] of keyed) hash.update(`${JSON.stringify(columns.map((c) => row[c] ?? null))}\n`);
+  return hash.digest('hex');
 }

@@ -2,7 +2,7 @@ import { loadContract } from '../../contracts/loader';
 import { decideQuarantine, validateRows } from '../../contracts/validate';
 import type { EndpointName } from '../sources/jquants';
 import type { ColumnSpec, Dataset, Row } from '../storage/types';
-import type { PipelineContext } from './context';
+import { readFromPrevious, writeForNext, type PipelineContext } from './context';
 import {
   QUARANTINE, RAW_DAILY_BARS, RAW_INVESTOR_TYPES, RAW_LISTED_INFO, RAW_REJECTED, VALIDATED_PRICES,
 } from './datasets';
@@ -24,6 +24,14 @@ const CHECKS: Array<{ raw: Dataset; contract: string; validated: Dataset; column
   { raw: 'raw_investor_types', contract: 'investor_types', validated: 'validated_investor_types', columns: 'raw', key: ['section', 'start_date', 'end_date', 'published_date'], toContract: (row) => row },
 ];
 
+/** Contract files do not change while a process runs; compile each once. */
+const compiled = new Map<string, ReturnType<typeof loadContract>>();
+const contractNamed = (name: string) => {
+  let contract = compiled.get(name);
+  if (!contract) compiled.set(name, (contract = loadContract(name)));
+  return contract;
+};
+
 const stamp = (rows: Row[], ctx: PipelineContext): Row[] => {
   const at = ctx.now().toISOString();
   return rows.map((row) => ({ ...row, _ingested_at: at, run_id: ctx.runId }));
@@ -41,12 +49,12 @@ export function fetchTask(ctx: PipelineContext, date: string): PartitionTask {
       const rejected: Row[] = [];
       for (const [i, raw] of RAW.entries()) {
         const result = results[i];
-        await ctx.lake.writePartition(raw.dataset, date, raw.columns, stamp(result.rows, ctx), { runId: ctx.runId, inputFingerprint: date });
+        await writeForNext(ctx, raw.dataset, date, raw.columns, stamp(result.rows, ctx), date);
         checksums.push(contentChecksum(result.rows, raw.key));
         rowsOut += result.rows.length;
         for (const r of result.rejected) rejected.push({ endpoint: r.endpoint, index: r.index, issues: JSON.stringify(r.issues), record: JSON.stringify(r.record) });
       }
-      await ctx.lake.writePartition('raw_rejected', date, RAW_REJECTED, stamp(rejected, ctx), { runId: ctx.runId, inputFingerprint: date });
+      await writeForNext(ctx, 'raw_rejected', date, RAW_REJECTED, stamp(rejected, ctx), date);
       checksums.push(contentChecksum(rejected, ['endpoint', 'index']));
       return { rowsIn: rowsOut + rejected.length, rowsOut, rowsQuarantined: rejected.length, outputChecksum: fingerprint(checksums) };
     },
@@ -68,11 +76,11 @@ export function validateTask(ctx: PipelineContext, date: string, fetchChecksum: 
   return {
     step: 'validate',
     partition: date,
-    inputFingerprint: fingerprint('validate@1', date, fetchChecksum, CHECKS.map((c) => loadContract(c.contract).id), ctx.maxQuarantineRatio ?? null),
+    inputFingerprint: fingerprint('validate@1', date, fetchChecksum, CHECKS.map((c) => contractNamed(c.contract).id), ctx.maxQuarantineRatio ?? null),
     async run(): Promise<TaskOutcome> {
       const quarantine: Row[] = [];
       const at = ctx.now().toISOString();
-      for (const r of (await ctx.lake.readPartition('raw_rejected', date)) ?? []) {
+      for (const r of await readFromPrevious(ctx, 'raw_rejected', date)) {
         const issues = JSON.parse(String(r.issues)) as Array<{ field: string; rule: string; value: unknown; message: string }>;
         for (const issue of issues) {
           quarantine.push({ contract: `wire:${r.endpoint}`, stage: 'wire', row: Number(r.index) + 1, rule: issue.rule, field: issue.field, value: issue.value === undefined ? null : JSON.stringify(issue.value), message: issue.message, record: r.record, _ingested_at: at, run_id: ctx.runId });
@@ -85,8 +93,8 @@ export function validateTask(ctx: PipelineContext, date: string, fetchChecksum: 
       let failure: QuarantineThresholdError | undefined;
       const outputs: Array<{ dataset: Dataset; columns: ColumnSpec[]; rows: Row[] }> = [];
       for (const check of CHECKS) {
-        const raw = (await ctx.lake.readPartition(check.raw, date)) ?? [];
-        const contract = loadContract(check.contract);
+        const raw = await readFromPrevious(ctx, check.raw, date);
+        const contract = contractNamed(check.contract);
         const result = validateRows(contract, raw.map(check.toContract), { calendar: ctx.calendar });
         for (const q of result.quarantined) {
           for (const issue of q.issues) {
@@ -107,7 +115,11 @@ export function validateTask(ctx: PipelineContext, date: string, fetchChecksum: 
       // Quarantine is written whatever happens: bad rows are never lost, even when the session then fails.
       await ctx.lake.writePartition('quarantine', date, QUARANTINE, quarantine, { runId: ctx.runId, inputFingerprint: fetchChecksum });
       if (failure) throw failure;
-      for (const out of outputs) await ctx.lake.writePartition(out.dataset, date, out.columns, out.rows, { runId: ctx.runId, inputFingerprint: fetchChecksum });
+      for (const out of outputs) {
+        // Adjust reads prices and listings next; investor types are read later through the warehouse.
+        if (out.dataset === 'validated_investor_types') await ctx.lake.writePartition(out.dataset, date, out.columns, out.rows, { runId: ctx.runId, inputFingerprint: fetchChecksum });
+        else await writeForNext(ctx, out.dataset, date, out.columns, out.rows, fetchChecksum);
+      }
       return { rowsIn, rowsOut, rowsQuarantined, outputChecksum: fingerprint(checksums) };
     },
   };

@@ -1,5 +1,5 @@
 import type { Row } from '../storage/types';
-import type { PipelineContext } from './context';
+import { readFromPrevious, type PipelineContext } from './context';
 import { ADJUSTED_PRICES, featureColumns, labelColumns } from './datasets';
 import { contentChecksum, fingerprint } from './fingerprint';
 import { computeHistoryFeatures, computeHistoryLabels, featurePlan, type HistoryResult } from './history';
@@ -55,8 +55,8 @@ export function adjustTask(ctx: PipelineContext, state: TransformState, date: st
     partition: date,
     inputFingerprint: input,
     async run(): Promise<TaskOutcome> {
-      const validated = (await ctx.lake.readPartition('validated_prices', date)) ?? [];
-      const listed = (await ctx.lake.readPartition('validated_listed_info', date)) ?? [];
+      const validated = await readFromPrevious(ctx, 'validated_prices', date);
+      const listed = await readFromPrevious(ctx, 'validated_listed_info', date);
       const { rows, cum } = adjustSession(validated, listed, state.cum, sectionOf);
       await ctx.lake.writePartition('adjusted_prices', date, ADJUSTED_PRICES, rows, { runId: ctx.runId, inputFingerprint: input });
       state.cum = cum;

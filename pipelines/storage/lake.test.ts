@@ -154,3 +154,27 @@ describe('ParquetLake', () => {
     expect(back).toEqual(rows);
   });
 });
+
+describe('empty partitions', () => {
+  it('commit as a manifest alone, read back as [], and are skipped by the views', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { FileObjectStore } = await import('./file-object-store');
+    const { ParquetLake } = await import('./lake');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-empty-'));
+    const lake = new ParquetLake(new FileObjectStore(`file://${dir}`));
+    try {
+      const columns = [{ name: 'ticker', type: 'string' as const }];
+      await lake.writePartition('raw_rejected', '2024-06-03', columns, [{ ticker: 'x' }], { runId: 'r', inputFingerprint: 'f' });
+      await lake.writePartition('raw_rejected', '2024-06-03', columns, [], { runId: 'r', inputFingerprint: 'f' });
+      expect(await lake.readPartition('raw_rejected', '2024-06-03')).toEqual([]);
+      expect(await lake.partitions('raw_rejected')).toEqual(['2024-06-03']);
+      expect(await lake.committedFiles('raw_rejected')).toEqual([]);
+      expect(fs.readdirSync(path.join(dir, 'raw_rejected/date=2024-06-03'))).toEqual(['_SUCCESS.json']);
+    } finally {
+      await lake.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

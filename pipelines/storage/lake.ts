@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
@@ -51,10 +52,13 @@ export class ParquetLake implements Lake {
   async writePartition(dataset: Dataset, date: string, columns: ColumnSpec[], rows: Row[], meta: { runId: string; inputFingerprint: string }): Promise<PartitionManifest> {
     checkPartition(dataset, date);
     checkColumns(dataset, date, columns, rows);
-    const bytes = await this.encode(dataset, date, columns, rows);
     const keys = partitionKeys(dataset, date);
+    // An empty partition is a manifest alone (most sessions publish no investor types and reject nothing):
+    // it is committed and readable as [], and costs no Parquet encoding.
+    const bytes = rows.length === 0 ? new Uint8Array(0) : await this.encode(dataset, date, columns, rows);
     await this.store.delete(keys.manifest);
-    await this.store.put(keys.data, bytes);
+    if (rows.length === 0) await this.store.delete(keys.data);
+    else await this.store.put(keys.data, bytes);
     const manifest: PartitionManifest = {
       dataset,
       date,
@@ -101,6 +105,7 @@ export class ParquetLake implements Lake {
   async readPartition(dataset: Dataset, date: string): Promise<Row[] | undefined> {
     const manifest = await this.manifest(dataset, date);
     if (!manifest) return undefined;
+    if (manifest.rows === 0) return [];
     const key = partitionKeys(dataset, date).data;
     const local = this.store.localPath?.(key);
     let file = local;
@@ -142,9 +147,10 @@ export class ParquetLake implements Lake {
   async committedFiles(dataset: Dataset): Promise<CommittedFile[]> {
     const localPath = this.store.localPath?.bind(this.store);
     if (!localPath) throw new Error(`the lake on ${this.store.url} has no local files; the embedded warehouse needs a file:// object store`);
-    return (await this.partitions(dataset)).map((date) => {
+    return (await this.partitions(dataset)).flatMap((date) => {
       const key = partitionKeys(dataset, date).data;
-      return { date, key, path: localPath(key) };
+      const file = localPath(key);
+      return existsSync(file) ? [{ date, key, path: file }] : [];
     });
   }
 

@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSimulator } from '../../pipelines/sources/jquants/sim';
+import { runCli } from '../helpers/run-cli';
+
+/**
+ * The daily pipeline end to end against the simulator over HTTP, on the embedded stores: backfill, idempotent
+ * re-run, a process killed at the worst moment and re-run, the quarantine threshold, point in time.
+ */
+
+const ROOT = path.join(__dirname, '../..');
+const MARKET = { seed: 21, codes: 40, from: '2023-10-02' };
+const FROM = '2024-05-20';
+const TO = '2024-06-14';
+
+type Sim = ReturnType<typeof createSimulator>;
+const sims: Sim[] = [];
+async function startSim(options: Record<string, unknown>): Promise<string> {
+  const sim = createSimulator({ ...MARKET, asOf: '2024-06-28', ...options });
+  sims.push(sim);
+  return (await sim.listen(0, '127.0.0.1')).url;
+}
+afterAll(async () => { await Promise.all(sims.map((s) => s.close())); });
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'g3-pipe-'));
+const envFor = (url: string, dataDir: string): Record<string, string> => ({
+  GOGOOKU3_DATA_DIR: dataDir, GOGOOKU3_JQUANTS_URL: url, JQUANTS_API_KEY: 'sim-api-key', GOGOOKU3_JQUANTS_RATE_LIMIT: '100000',
+});
+
+async function query(env: Record<string, string>, sql: string): Promise<Array<Record<string, unknown>>> {
+  const r = await runCli(['query', '--format', 'json', sql], env);
+  if (r.code !== 0) throw new Error(r.err);
+  return JSON.parse(r.out);
+}
+
+/** Every output dataset's content, minus processing-time columns, for comparing runs. */
+async function contents(env: Record<string, string>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [table, key] of [['validated_prices', 'ticker, date'], ['adjusted_prices', 'ticker, date'], ['features', 'ticker, date'], ['labels', 'ticker, date'], ['quarantine', 'date, row, rule, field']]) {
+    out[table] = await query(env, `SELECT * EXCLUDE (${table === 'quarantine' ? 'run_id, _ingested_at' : 'date'}) , CAST(date AS VARCHAR) AS d FROM ${table} ORDER BY ${key}`).catch(() => []);
+  }
+  return out;
+}
+
+describe('gogooku3 run backfill / daily', () => {
+  let url: string;
+  let reference: Record<string, unknown>;
+  let refDir: string;
+
+  beforeAll(async () => {
+    url = await startSim({ badRowRate: 0.003 });
+    refDir = tmp();
+    const first = await runCli(['run', 'backfill', '--from', FROM, '--to', TO, '--format', 'json'], envFor(url, refDir));
+    expect(first.code).toBe(0);
+    reference = await contents(envFor(url, refDir));
+  });
+
+  it('writes every dataset for every session, quarantines the broken rows with reasons, and publishes online', async () => {
+    const env = envFor(url, refDir);
+    const perStep = await query(env, `SELECT step, count(DISTINCT partition) AS n FROM run_ledger WHERE status = 'succeeded' GROUP BY step ORDER BY step`);
+    expect(perStep).toEqual([{ step: 'adjust', n: 20 }, { step: 'features', n: 20 }, { step: 'fetch', n: 20 }, { step: 'labels', n: 18 }, { step: 'validate', n: 20 }]);
+    const rules = await query(env, `SELECT DISTINCT rule FROM quarantine ORDER BY rule`);
+    expect(rules.map((r) => r.rule)).toEqual(expect.arrayContaining(['gte', 'type']));
+    const features = await query(env, `SELECT count(*) AS n, count(rsi_14) AS rsi, count(returns_1d) AS r1 FROM features WHERE date = DATE '${TO}'`);
+    expect(features[0].n).toBeGreaterThan(30);
+    expect(features[0].rsi).toBe(features[0].n);
+    const online = JSON.parse(fs.readFileSync(path.join(refDir, 'online/default.json'), 'utf8'));
+    expect(JSON.stringify(online)).toContain(TO);
+    expect(fs.readFileSync(path.join(refDir, 'metrics/gogooku3.prom'), 'utf8')).toMatch(/pipeline_runs_total\{[^}]*status="succeeded"/);
+  });
+
+  it('a re-run skips every partition and changes nothing', async () => {
+    const again = await runCli(['run', 'backfill', '--from', FROM, '--to', TO, '--format', 'json'], envFor(url, refDir));
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(again.out);
+    for (const step of Object.values(summary.steps) as Array<{ succeeded: number; failed: number }>) {
+      expect(step.succeeded).toBe(0);
+      expect(step.failed).toBe(0);
+    }
+    expect(await contents(envFor(url, refDir))).toEqual(reference);
+  });
+
+  it.each([
+    ['adjust', '2024-06-03'],
+    ['features', '2024-06-10'],
+    ['validate', '2024-05-28'],
+  ])('killed after writing %s %s, a re-run redoes only what was not recorded and ends identical', async (step, date) => {
+    const dir = tmp();
+    const env = { ...process.env, ...envFor(url, dir), GOGOOKU3_LOG_LEVEL: 'silent', GOGOOKU3_TEST_KILL_AFTER: `${step}:${date}` };
+    const killed = spawnSync(process.execPath, [path.join(ROOT, 'scripts/gogooku3.js'), 'run', 'backfill', '--from', FROM, '--to', TO], { env, encoding: 'utf8' });
+    expect(killed.signal).toBe('SIGKILL');
+    const rerun = await runCli(['run', 'backfill', '--from', FROM, '--to', TO, '--format', 'json'], envFor(url, dir));
+    expect(rerun.code).toBe(0);
+    const summary = JSON.parse(rerun.out);
+    expect(summary.steps.fetch.succeeded).toBeLessThan(20); // what finished before the kill is not fetched again
+    expect(summary.steps[step].succeeded).toBeGreaterThan(0);
+    expect(await contents(envFor(url, dir))).toEqual(reference);
+  });
+
+  it('a non-session date is skipped with exit 0', async () => {
+    const r = await runCli(['run', 'daily', '--date', '2024-06-15'], envFor(url, tmp()));
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('skipped: 2024-06-15 is not a TSE session\n');
+  });
+
+  it('over the quarantine threshold a session fails with a summary; its quarantine is kept, nothing downstream is written', async () => {
+    const badUrl = await startSim({ badRowRate: 0.2 });
+    const dir = tmp();
+    const r = await runCli(['run', 'daily', '--date', '2024-06-14', '--format', 'json'], envFor(badUrl, dir));
+    expect(r.code).toBe(1);
+    const summary = JSON.parse(r.out);
+    expect(summary.failures[0]).toEqual(expect.objectContaining({ step: 'validate', partition: '2024-06-14' }));
+    expect(summary.failures[0].error).toMatch(/price_data@1\.0\.0: .* % of rows quarantined \(max 1\.00 %\)/);
+    const q = await query(envFor(badUrl, dir), `SELECT count(*) AS n FROM quarantine`);
+    expect(q[0].n).toBeGreaterThan(3);
+    await expect(query(envFor(badUrl, dir), 'SELECT count(*) FROM features')).rejects.toThrow();
+  });
+
+  it('point in time: features of past sessions do not change when later data (with new splits) arrives', async () => {
+    const later = await startSim({ badRowRate: 0.003, asOf: '2025-06-30' });
+    const dir = tmp();
+    const env = envFor(later, dir);
+    expect((await runCli(['run', 'backfill', '--from', FROM, '--to', TO], env)).code).toBe(0);
+    const before = await query(env, `SELECT * FROM features ORDER BY ticker, date`);
+    expect((await runCli(['run', 'backfill', '--from', '2024-06-17', '--to', '2024-07-12'], env)).code).toBe(0);
+    const after = await query(env, `SELECT * FROM features WHERE date <= DATE '${TO}' ORDER BY ticker, date`);
+    expect(after).toEqual(before);
+    // And the same as a store that only ever saw data up to TO (the simulator as of 2024-06-28).
+    expect(before.map(({ run_id: _r, ...rest }) => rest)).toEqual((reference.features as Array<Record<string, unknown>>).map(({ d, ...rest }) => ({ ...rest, date: d })));
+  });
+});
