@@ -9,6 +9,7 @@
  * is unit-free, so split-adjusting D and P_prev to any other as-of date gives the same multiplier.
  */
 import { cumulativeFactors } from './splits';
+import { lowerBound } from '../util/search';
 
 /** The subset of /fins/dividend rows used here (internal snake_case names). */
 export interface DividendRow {
@@ -37,16 +38,6 @@ function compareRef(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function lowerBound(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Cash dividend per share on each row of one ticker's series (ascending `dates`), 0 elsewhere.

@@ -6,6 +6,7 @@
  * usable session, so a backtest between the two dates sees the original, as a live run would have.
  */
 import type { TseCalendar } from '../calendar';
+import { lowerBound } from '../util/search';
 
 export interface InvestorTypeRow {
   published_date: string;
@@ -115,16 +116,6 @@ interface SectionEvents {
   version: Int32Array;
 }
 
-function lowerBound(sorted: readonly string[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * The batch form for backfills over many as-of sessions (ascending). Each row version becomes an event at the

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { calendarCommand } from './calendar';
 import { contractsCommand } from './contracts';
+import { featuresCommand } from './features';
 import { jquantsCommand } from './jquants';
 import { queryCommand } from './query';
 import { runCommand } from './run';
@@ -12,6 +13,7 @@ import { startCommand } from './start';
 export function registerCommands(program: Command, ctx: CliContext): void {
   program.addCommand(calendarCommand(ctx));
   program.addCommand(contractsCommand(ctx));
+  program.addCommand(featuresCommand(ctx));
   program.addCommand(jquantsCommand(ctx));
   program.addCommand(runCommand(ctx));
   program.addCommand(queryCommand(ctx));

@@ -127,8 +127,8 @@ describe('features compute', () => {
     ['an experimental feature without --experimental', ['--features', 'sma_20'], /^gogooku3: feature sma_20 is experimental .*\(--experimental\)/],
     ['a deprecated feature', ['--features', 'log_return_1d'], /^gogooku3: feature log_return_1d was deprecated on 2026-10-01/],
     ['an empty --features', ['--features', ' , '], /^gogooku3: --features: no feature names given\n$/],
-    ['investor features (the default set) without investor data', [],
-      /^gogooku3: foreign_z_5, flow_persist_10 need weekly investor-type data, which features compute does not read; choose price features with --features \(for example --features returns_1d,rsi_14,vol_ratio_20\)\n$/],
+    ['investor features asked for without investor data', ['--features', 'rsi_14,foreign_z_5'],
+      /^gogooku3: foreign_z_5 needs weekly investor-type data, which features compute does not read; choose price features with --features \(for example --features rsi_14\)\n$/],
   ])('%s → exit 2, nothing written', async (_name, args, message) => {
     const out = path.join(dir, 'never.csv');
     const r = await run('compute', '--prices', prices, '--out', out, ...args);
@@ -136,6 +136,14 @@ describe('features compute', () => {
     expect(r.out).toBe('');
     expect(r.err).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('by default the investor features are left out, with a note on stderr', async () => {
+    const out = path.join(dir, 'default.csv');
+    const r = await run('compute', '--prices', prices, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('note: foreign_z_5, flow_persist_10 left out: they need weekly investor-type data, which a price file does not carry\n');
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('ticker,date,returns_1d,rsi_14,vol_ratio_20');
   });
 
   it.each<[string, string, string]>([
@@ -146,7 +154,7 @@ describe('features compute', () => {
     const file = write('bad.csv', content);
     const r = await run('compute', '--prices', file, '--out', path.join(dir, 'never.csv'), '--features', PRICE_ONLY);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`gogooku3: ${message.startsWith('ticker') ? '' : `${file}: `}${message}\n`);
+    expect(r.err).toBe(`gogooku3: ${file}: ${message}\n`);
   });
 
   it('a missing prices file is exit 2', async () => {

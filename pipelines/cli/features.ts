@@ -12,8 +12,7 @@ const MANIFEST_HELP = 'feature manifest YAML (default: pipelines/features/manife
 
 /** Manifest and input-file problems are usage errors (exit 2), as in `contracts check`. */
 function asCliError(error: unknown): never {
-  if (error instanceof ManifestError || error instanceof FeatureSelectionError || error instanceof PriceInputError
-    || error instanceof TabularError || error instanceof FrameError) {
+  if (error instanceof ManifestError || error instanceof FeatureSelectionError || error instanceof PriceInputError || error instanceof TabularError) {
     throw new CliError(error.message, 2);
   }
   throw error;
@@ -64,7 +63,7 @@ function computeCommand(ctx: CliContext): Command {
   return subcommand('compute', 'compute features from adjusted daily prices and write ticker,date,<features> as CSV (empty cell = missing or warm-up)')
     .requiredOption('--prices <file>', 'CSV or Parquet with ticker,date,open,high,low,close,volume (split-adjusted; other columns ignored)')
     .requiredOption('--out <file>', 'output CSV, written atomically, rows sorted by ticker then date')
-    .option('--features <names>', 'comma-separated feature names (default: every active feature)')
+    .option('--features <names>', 'comma-separated feature names (default: every active feature computed from prices and volume)')
     .option('--experimental', 'also allow experimental features (and include them in the default set)')
     .option('--manifest <file>', MANIFEST_HELP)
     .action(action(ctx, async (opts: ComputeOptions) => {
@@ -78,7 +77,11 @@ function computeCommand(ctx: CliContext): Command {
         return asCliError(error);
       }
       const needFlows = names.filter((n) => FEATURES.get(n)?.kind === 'flows');
-      if (needFlows.length > 0) {
+      if (needFlows.length > 0 && !opts.features) {
+        // The price file carries no investor-type data: by default those features are left out, and said so.
+        names = names.filter((n) => !needFlows.includes(n));
+        ctx.err(`note: ${needFlows.join(', ')} left out: they need weekly investor-type data, which a price file does not carry\n`);
+      } else if (needFlows.length > 0) {
         const priceOnly = names.filter((n) => !needFlows.includes(n));
         throw new CliError(`${needFlows.join(', ')} need${needFlows.length > 1 ? '' : 's'} weekly investor-type data, which features compute `
           + `does not read; choose price features with --features${priceOnly.length > 0 ? ` (for example --features ${priceOnly.join(',')})` : ''}`);
@@ -87,6 +90,7 @@ function computeCommand(ctx: CliContext): Command {
       try {
         frame = frameFromColumns(await readPriceColumns(opts.prices)).frame;
       } catch (error) {
+        if (error instanceof FrameError) throw new CliError(`${opts.prices}: ${error.message}`, 2);
         return asCliError(error);
       }
       const { columns } = computeFeatures(frame, names);

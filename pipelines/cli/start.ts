@@ -1,88 +1,68 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/config';
-import { validatedFetch, type ValidatedFetchReport } from '../jobs/validated-fetch';
-import { createJQuantsClient } from '../sources/jquants';
+import { buildContext } from '../run/build';
+import { runPipeline } from '../run/pipeline';
+import { latestCompleteSession } from '../run/session';
+import { formatRunSummary, runSummary, type RunSummary } from '../run/summary';
 import { createSimulator } from '../sources/jquants/sim';
-import { writeFileAtomic } from '../storage/atomic';
-import { action, intArg, isoDateArg, type CliContext } from './context';
+import { action, intArg, numberArg, type CliContext } from './context';
 import { withSourceErrors } from './jquants';
 import { createProgress } from './progress';
 
-/** Where a dataset's quarantined rows of one run go: one NDJSON file per (contract, as-of date), replaced whole. */
-export function quarantinePath(dataDir: string, dataset: string, asOf: string): string {
-  return path.join(dataDir, 'quarantine', dataset, `date=${asOf}`, 'rows.ndjson');
-}
+const shiftYears = (iso: string, years: number) => `${Number(iso.slice(0, 4)) + years}${iso.slice(4)}`;
 
-export function formatSummary(report: ValidatedFetchReport, dataDir: string, source: string): string {
-  const lines = [
-    `gogooku3 start — validated fetch as of ${report.asOf} from ${source}`,
-    `sessions: ${report.sessions.length} (${report.sessions[0]} … ${report.sessions[report.sessions.length - 1]})`,
-    `calendar: J-Quants vs TSE rules disagree on ${report.calendarDisagreements.length} date(s)${report.calendarDisagreements.length ? `: ${report.calendarDisagreements.slice(0, 5).map((d) => `${d.date} (J-Quants ${d.jquants ? 'session' : 'closed'}; rules ${d.rulesReason ?? 'session'})`).join(', ')}` : ''}`,
-    '',
-    `${'dataset'.padEnd(16)} ${'contract'.padEnd(22)} ${'fetched'.padStart(8)} ${'valid'.padStart(8)} ${'quarant.'.padStart(8)}  status`,
-  ];
-  for (const d of report.datasets) {
-    const quarantined = d.validation.counts.quarantined + d.rejected.length;
-    lines.push(`${d.dataset.padEnd(16)} ${d.contract.padEnd(22)} ${String(d.fetched).padStart(8)} ${String(d.validation.counts.valid).padStart(8)} ${String(quarantined).padStart(8)}  ${d.status} (${(d.ratio * 100).toFixed(2)} %)`);
-    const rules = Object.entries(d.validation.counts.byRule).sort((a, b) => b[1] - a[1]);
-    if (d.rejected.length) rules.unshift(['wire schema', d.rejected.length]);
-    if (rules.length) lines.push(`${''.padEnd(16)} quarantined by rule: ${rules.map(([r, n]) => `${r}=${n}`).join(', ')}`);
-    if (quarantined) lines.push(`${''.padEnd(16)} → ${quarantinePath(dataDir, d.dataset, report.asOf)}`);
-  }
-  for (const w of report.warnings) lines.push(`warning: ${w}`);
-  lines.push('', `overall: ${report.status}`);
-  return `${lines.join('\n')}\n`;
-}
-
-async function writeQuarantine(report: ValidatedFetchReport, dataDir: string): Promise<void> {
-  for (const d of report.datasets) {
-    const file = quarantinePath(dataDir, d.dataset, report.asOf);
-    const lines = [
-      ...d.rejected.map((r) => JSON.stringify({ contract: d.contract, stage: 'wire', index: r.index, issues: r.issues, record: r.record })),
-      ...d.validation.quarantined.map((q) => JSON.stringify({ contract: d.contract, stage: 'contract', row: q.row, issues: q.issues, record: q.record })),
-    ];
-    // Written even when empty, so a re-run that fixed everything replaces an older file.
-    await writeFileAtomic(file, lines.map((l) => `${l}\n`).join(''));
-  }
-}
-
+/**
+ * The main job on embedded defaults: the J-Quants simulator on loopback (unless GOGOOKU3_JQUANTS_URL points
+ * elsewhere), a backfill of the history, then the daily increment of the latest session, through exactly the
+ * code the CronJobs run.
+ */
 export function startCommand(ctx: CliContext): Command {
   return new Command('start')
-    .description('The main job on embedded defaults: start the J-Quants simulator on loopback (unless GOGOOKU3_JQUANTS_URL is set), fetch through the client, validate against the contracts, quarantine bad rows, print a summary')
-    .addOption(new Option('--codes <n>', 'simulated universe size').default(300).argParser(intArg('--codes')))
-    .addOption(new Option('--sessions <n>', 'sessions of daily bars to fetch').default(20).argParser(intArg('--sessions')))
-    .addOption(new Option('--as-of <date>', 'last date to cover (default: latest session)').argParser((v) => isoDateArg('--as-of', v)))
+    .description('The main job on embedded defaults: simulator on loopback → backfill the history → one daily increment → summary')
+    .addOption(new Option('--codes <n>', 'simulated universe size').default(250).argParser(intArg('--codes')))
+    .addOption(new Option('--years <n>', 'years of history to backfill').default(2).argParser(numberArg('--years', 0.1, 10)))
     .addOption(new Option('--seed <n>', 'simulator seed').default(7).argParser(intArg('--seed', 0)))
+    .addOption(new Option('--bad-row-rate <x>', 'share of bars the simulator serves broken, to show quarantine').default(0.0004).argParser(numberArg('--bad-row-rate', 0, 1)))
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(action(ctx, async (opts: { codes: number; sessions: number; asOf?: string; seed: number; format: string }) => {
+    .action(action(ctx, async (opts: { codes: number; years: number; seed: number; badRowRate: number; format: string }) => {
       const logger = ctx.logger();
       const external = Boolean(ctx.env.GOGOOKU3_JQUANTS_URL);
-      const sim = external ? undefined : createSimulator({ seed: opts.seed, codes: opts.codes, from: '2023-01-04' });
+      let config = ctx.config();
+      const now = new Date();
+      const today = new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+      const from = shiftYears(today, -Math.ceil(opts.years) - 1);
+      const sim = external ? undefined : createSimulator({ seed: opts.seed, codes: opts.codes, from, badRowRate: opts.badRowRate });
       try {
-        let config = ctx.config();
         if (sim) {
           const { url } = await sim.listen(0, '127.0.0.1');
-          const creds = sim.options;
-          config = loadConfig({ ...ctx.env, GOGOOKU3_DATA_DIR: config.dataDir, GOGOOKU3_JQUANTS_URL: url, JQUANTS_API_KEY: creds.apiKey, GOGOOKU3_JQUANTS_RATE_LIMIT: '100000', GOGOOKU3_JQUANTS_CONCURRENCY: '8' });
-          logger.info({ url }, 'simulator started');
+          config = loadConfig({ ...ctx.env, GOGOOKU3_DATA_DIR: config.dataDir, GOGOOKU3_JQUANTS_URL: url, JQUANTS_API_KEY: sim.options.apiKey, GOGOOKU3_JQUANTS_RATE_LIMIT: '100000', GOGOOKU3_JQUANTS_CONCURRENCY: '8' });
+          logger.info({ url, codes: opts.codes, seed: opts.seed }, 'simulator started');
         }
-        const client = await withSourceErrors(async () => createJQuantsClient(config.jquants, { logger }));
-        const progress = createProgress();
-        const onProgress = (done: number, total: number, label: string) => {
-          if (done === 1) progress.start(total, label);
-          progress.increment();
-          if (done === total) progress.stop();
-        };
-        const report = await withSourceErrors(() => validatedFetch(client, { asOf: opts.asOf, sessions: opts.sessions, investorWeeks: 8, maxQuarantineRatio: config.quarantineMaxRatio }, { logger, onProgress }));
-        await writeQuarantine(report, config.dataDir);
-        const source = sim ? `the simulator (seed ${opts.seed}, ${opts.codes} codes)` : config.jquants.baseUrl;
-        if (opts.format === 'json') {
-          ctx.out(`${JSON.stringify({ ...report, datasets: report.datasets.map((d) => ({ dataset: d.dataset, contract: d.contract, fetched: d.fetched, rejected: d.rejected.length, counts: d.validation.counts, status: d.status, ratio: d.ratio })), requests: client.stats }, null, 2)}\n`);
-        } else {
-          ctx.out(formatSummary(report, config.dataDir, source));
+        const summaries: RunSummary[] = [];
+        const backfillFrom = new Date(Date.parse(`${today}T00:00:00Z`) - opts.years * 365.25 * 86_400_000).toISOString().slice(0, 10);
+        // The simulator listens on a new port every time; its data is named by what generates it.
+        const sourceId = sim ? `sim|${JSON.stringify({ seed: sim.options.seed, codes: sim.options.codes, from: sim.options.from, asOf: sim.options.asOf, badRowRate: sim.options.badRowRate, signalIc: sim.options.signalIc })}` : undefined;
+        const { ctx: probe, stores } = await withSourceErrors(() => buildContext(config, logger, { from: backfillFrom, to: today, force: false, sourceId }));
+        try {
+          const latest = latestCompleteSession(probe.calendar, now);
+          const history = probe.calendar.sessions(probe.calendar.isSession(backfillFrom) ? backfillFrom : probe.calendar.next(backfillFrom), probe.calendar.prev(latest));
+          for (const [pipeline, dates] of [['backfill', history], ['daily', [latest]]] as const) {
+            const { ctx: run } = await buildContext(config, logger, { from: dates[0], to: dates[dates.length - 1], force: false, stores, source: probe.source, sourceId });
+            const progress = createProgress();
+            progress.start(dates.length * 5, `${pipeline} ${dates[0]}…${dates[dates.length - 1]}`);
+            run.onResult = () => progress.increment();
+            const started = Date.now();
+            const report = await withSourceErrors(() => runPipeline(run, [...dates], { publish: pipeline === 'daily' }));
+            progress.stop();
+            summaries.push(await runSummary(run, stores, report, { pipeline, startedAt: started, config }));
+          }
+        } finally {
+          await stores.close();
         }
-        return report.status === 'fail' ? 1 : 0;
+        const source = sim ? `the J-Quants simulator (seed ${opts.seed}, ${opts.codes} codes, ${opts.badRowRate * 100} % broken bars) over HTTP` : config.jquants.baseUrl;
+        if (opts.format === 'json') ctx.out(`${JSON.stringify({ source, runs: summaries }, null, 2)}\n`);
+        else ctx.out(`gogooku3 start: data from ${source}\n\n${summaries.map(formatRunSummary).join('\n')}`);
+        return summaries.every((s) => s.failures.length === 0) ? 0 : 1;
       } finally {
         await sim?.close();
       }

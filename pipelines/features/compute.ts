@@ -8,7 +8,8 @@ import { FEATURES, type FeatureDef, type FlowFeature, type SeriesFeature } from 
  * The weekly foreign-investor net purchases (purchases − sales) of the ticker's market section, as visible
  * point-in-time on the session of `rowIndex` (a frame row of ticker `tickerIndex`): only weeks published
  * before that session's close, each in its latest correction published by then, oldest first, at least the
- * last MAX_FLOW_OBSERVATIONS weeks when that many exist. null when nothing is known (unknown section).
+ * last MAX_FLOW_OBSERVATIONS weeks when that many exist. Leading NaN padding (a fixed-length window with
+ * fewer weeks published) reads the same as a shorter series. null when nothing is known (unknown section).
  *
  * The returned array is only read. Return the same instance while the visible weeks do not change (most
  * rows: a week is published once) and computeFeatures evaluates each flow feature once per instance; never

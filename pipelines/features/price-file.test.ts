@@ -71,6 +71,11 @@ describe('PriceCsvReader', () => {
     expect(plain(c).close).toEqual([1.5]);
   });
 
+  it('a quote in the middle of a field is literal and does not open a multi-line record', () => {
+    const c = read(`note,${HEADER}\n24" screen,1301,2024-01-04,1,2,0.5,1.5,100\nok,1301,2024-01-05,1,2,0.5,2,100\n`);
+    expect(plain(c).close).toEqual([1.5, 2]);
+  });
+
   it.each<[string, string | string[], string]>([
     ['a non-numeric cell', `${HEADER}\n1301,2024-01-04,1,2,0.5,1.5,100\n1301,2024-01-05,1,2,0.5,abc,100\n`,
       'p.csv: line 3: row 2, column close: not a number: "abc"'],

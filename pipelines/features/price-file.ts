@@ -56,29 +56,45 @@ export function parseCell(s: string, a: number, b: number): number | undefined {
   return v - v === 0 ? v : undefined;
 }
 
-/** Splits one record with quotes (RFC 4180); `null` while a quoted field is still open. */
-function splitQuoted(record: string): string[] | null {
+/** Where an RFC 4180 scan stands: at a field start, in an unquoted field, in quotes, just after a quote. */
+const enum Scan { Start, Plain, Quoted, QuoteSeen }
+
+/** Advances the scan over text[a, b) without allocating; a record is complete unless it ends Quoted. */
+function scanQuotes(text: string, a: number, b: number, state: Scan): Scan {
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (state === Scan.Quoted) {
+      if (c === 34) state = Scan.QuoteSeen;
+    } else if (c === 44) state = Scan.Start;
+    else if (c === 34 && state !== Scan.Plain) state = Scan.Quoted; // "" inside quotes, or an opening quote
+    else state = Scan.Plain;
+  }
+  return state;
+}
+
+/** Splits one complete record (RFC 4180): fields may be quoted, "" is a quote, a quote mid-field is literal. */
+function splitQuoted(record: string): string[] {
   const fields: string[] = [];
-  let field = '';
   let i = 0;
   for (;;) {
-    if (record[i] === '"') {
+    let field = '';
+    if (record.charCodeAt(i) === 34) {
       i++;
       for (;;) {
-        if (i >= record.length) return null;
-        if (record[i] === '"') {
-          if (record[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        field += record[i++];
+        const q = record.indexOf('"', i);
+        if (q < 0) { field += record.slice(i); i = record.length; break; }
+        field += record.slice(i, q);
+        if (record.charCodeAt(q + 1) === 34) { field += '"'; i = q + 2; continue; }
+        i = q + 1;
+        break;
       }
     }
-    while (i < record.length && record[i] !== ',') field += record[i++];
+    let comma = record.indexOf(',', i);
+    if (comma < 0) comma = record.length;
+    field += record.slice(i, comma);
     fields.push(field);
-    if (i >= record.length) return fields;
-    field = '';
-    i++;
+    if (comma >= record.length) return fields;
+    i = comma + 1;
   }
 }
 
@@ -123,14 +139,16 @@ export class PriceCsvReader {
       let lines = 1;
       if (record.includes('"')) {
         // A quoted field may hold line breaks: extend the record until its quotes balance.
-        while (splitQuoted(record.endsWith('\r') ? record.slice(0, -1) : record) === null) {
+        let state = scanQuotes(text, pos, nl, Scan.Start);
+        while (state === Scan.Quoted) {
           const next = text.indexOf('\n', nl + 1);
           if (next < 0) { nl = -1; break; }
-          record = text.slice(pos, next);
+          state = scanQuotes(text, nl, next, state);
           nl = next;
           lines++;
         }
         if (nl < 0) break;
+        record = text.slice(pos, nl);
       }
       pos = nl + 1;
       this.line += lines;
@@ -145,7 +163,7 @@ export class PriceCsvReader {
     if (this.rest.length > 0) {
       const record = this.rest.endsWith('\r') ? this.rest.slice(0, -1) : this.rest;
       this.rest = '';
-      if (record.includes('"') && splitQuoted(record) === null) throw this.fail(this.line + 1, 'a quoted field is not closed');
+      if (scanQuotes(record, 0, record.length, Scan.Start) === Scan.Quoted) throw this.fail(this.line + 1, 'a quoted field is not closed');
       this.line++;
       this.record(record, this.line);
     }
@@ -161,7 +179,7 @@ export class PriceCsvReader {
   private record(text: string, line: number): void {
     if (text === '') return;
     if (!this.index) {
-      this.header(splitQuoted(text) ?? [], line);
+      this.header(splitQuoted(text), line);
       return;
     }
     const row = this.n + 1;
@@ -170,7 +188,7 @@ export class PriceCsvReader {
     let fields: number;
     if (text.includes('"')) {
       // Rare: lay the wanted fields, unquoted, side by side so the code below reads both cases alike.
-      const parts = splitQuoted(text)!;
+      const parts = splitQuoted(text);
       fields = parts.length;
       if (fields === this.width) {
         str = '';

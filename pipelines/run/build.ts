@@ -30,6 +30,8 @@ export function killHook(spec: string | undefined): ((step: string, partition: s
  */
 export async function buildContext(config: Config, logger: Logger, options: {
   from: string; to: string; force: boolean; includeExperimental?: boolean; source?: JQuantsSource; stores?: Stores; now?: () => Date;
+  /** What the raw data is, for fingerprints; default: the API root and version. */
+  sourceId?: string;
 }): Promise<{ ctx: PipelineContext; stores: Stores }> {
   const now = options.now ?? (() => new Date());
   const source = options.source ?? createJQuantsClient(config.jquants, { logger });
@@ -40,7 +42,7 @@ export async function buildContext(config: Config, logger: Logger, options: {
   const ctx: PipelineContext = {
     runId: newRunId(now()),
     source,
-    sourceId: `${config.jquants.baseUrl}|${config.jquants.apiVersion}`,
+    sourceId: options.sourceId ?? `${config.jquants.baseUrl}|${config.jquants.apiVersion}`,
     lake: stores.lake,
     warehouse: stores.warehouse,
     online: stores.online,

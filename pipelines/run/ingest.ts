@@ -6,7 +6,7 @@ import { readFromPrevious, writeForNext, type PipelineContext } from './context'
 import {
   QUARANTINE, RAW_DAILY_BARS, RAW_INVESTOR_TYPES, RAW_LISTED_INFO, RAW_REJECTED, VALIDATED_PRICES,
 } from './datasets';
-import { contentChecksum, fingerprint } from './fingerprint';
+import { contentChecksum, fingerprint, PROCESSING_COLUMNS } from './fingerprint';
 import type { PartitionTask, TaskOutcome } from './tasks';
 
 /** Raw data of one session: what J-Quants said, stored as said (plus processing columns). */
@@ -23,6 +23,10 @@ const CHECKS: Array<{ raw: Dataset; contract: string; validated: Dataset; column
   { raw: 'raw_listed_info', contract: 'listed_info', validated: 'validated_listed_info', columns: 'raw', key: ['ticker', 'date'], toContract: ({ code, ...rest }) => ({ ticker: code, ...rest }) },
   { raw: 'raw_investor_types', contract: 'investor_types', validated: 'validated_investor_types', columns: 'raw', key: ['section', 'start_date', 'end_date', 'published_date'], toContract: (row) => row },
 ];
+
+/** The quarantined record as the source sent it: processing-time columns live on the quarantine row itself. */
+const withoutProcessing = (record: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(record).filter(([k]) => !PROCESSING_COLUMNS.has(k)));
 
 /** Contract files do not change while a process runs; compile each once. */
 const compiled = new Map<string, ReturnType<typeof loadContract>>();
@@ -44,6 +48,9 @@ export function fetchTask(ctx: PipelineContext, date: string): PartitionTask {
     inputFingerprint: fingerprint('fetch@1', date, ctx.sourceId),
     async run(): Promise<TaskOutcome> {
       const results = await Promise.all(RAW.map((raw) => ctx.source.fetch(raw.endpoint, raw.params(date))));
+      const bars = results[RAW.findIndex((r) => r.endpoint === 'daily_bars')];
+      // A session without a single bar is a gap at the source, not an empty market: fail it, a later run retries.
+      if (bars.rows.length + bars.rejected.length === 0) throw new MissingSessionError(date);
       const checksums: string[] = [];
       let rowsOut = 0;
       const rejected: Row[] = [];
@@ -59,6 +66,13 @@ export function fetchTask(ctx: PipelineContext, date: string): PartitionTask {
       return { rowsIn: rowsOut + rejected.length, rowsOut, rowsQuarantined: rejected.length, outputChecksum: fingerprint(checksums) };
     },
   };
+}
+
+export class MissingSessionError extends Error {
+  constructor(readonly date: string) {
+    super(`daily_bars: no rows at all for session ${date} (missing day at the source)`);
+    this.name = 'MissingSessionError';
+  }
 }
 
 /** Thrown when a session's quarantined share is over the threshold: the partition fails, quarantine is kept. */
@@ -98,7 +112,7 @@ export function validateTask(ctx: PipelineContext, date: string, fetchChecksum: 
         const result = validateRows(contract, raw.map(check.toContract), { calendar: ctx.calendar });
         for (const q of result.quarantined) {
           for (const issue of q.issues) {
-            quarantine.push({ contract: contract.id, stage: 'contract', row: q.row, rule: issue.rule, field: issue.field, value: issue.value === undefined || issue.value === null ? null : typeof issue.value === 'string' ? issue.value : JSON.stringify(issue.value), message: issue.message, record: JSON.stringify(q.record), _ingested_at: at, run_id: ctx.runId });
+            quarantine.push({ contract: contract.id, stage: 'contract', row: q.row, rule: issue.rule, field: issue.field, value: issue.value === undefined || issue.value === null ? null : typeof issue.value === 'string' ? issue.value : JSON.stringify(issue.value), message: issue.message, record: JSON.stringify(withoutProcessing(q.record)), _ingested_at: at, run_id: ctx.runId });
           }
         }
         if (result.quarantined.length > 0) ctx.onViolations?.(contract.id, result.counts.byRule);

@@ -55,7 +55,7 @@ export async function runPipeline(ctx: PipelineContext, dates: string[], options
   const ready = sessions.filter((d) => state.chain.has(d));
   if (ready.length > 0) {
     for (const task of featureTasks(ctx, state, ready)) await run(task);
-    for (const task of labelTasks(ctx, state, ready)) await run(task);
+    for (const task of await labelTasks(ctx, state, ready)) await run(task);
   }
   let published: RunReport['published'];
   const last = sessions[sessions.length - 1];

@@ -98,7 +98,8 @@ export function featureTasks(ctx: PipelineContext, state: TransformState, dates:
  * Labels of session D need the closes of D+1 … D+h, so they are written once session D+h is adjusted, in their own
  * dataset: a feature of date D can never see them.
  */
-export function labelTasks(ctx: PipelineContext, state: TransformState, dates: string[]): PartitionTask[] {
+export async function labelTasks(ctx: PipelineContext, state: TransformState, dates: string[]): Promise<PartitionTask[]> {
+  const adjusted = new Set(await ctx.lake.partitions('adjusted_prices'));
   const plan = featurePlan(false);
   const horizon = plan.labelHorizon;
   const last = dates[dates.length - 1];
@@ -109,7 +110,8 @@ export function labelTasks(ctx: PipelineContext, state: TransformState, dates: s
   let d = dates[0];
   for (let i = 0; i < horizon; i += 1) d = ctx.calendar.prev(d);
   for (; d <= ctx.calendar.addSessions(last, -horizon); d = ctx.calendar.next(d)) targets.push(d);
-  return targets.flatMap((date) => {
+  // Sessions before the stored history have no prices to label.
+  return targets.filter((date) => adjusted.has(date)).flatMap((date) => {
     const end = ctx.calendar.addSessions(date, horizon);
     const endChain = state.chain.get(end);
     if (!endChain) return [];

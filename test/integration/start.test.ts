@@ -1,37 +1,32 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers/run-cli';
-import { loadConfig } from '../../pipelines/config/config';
-import { validatedFetch } from '../../pipelines/jobs/validated-fetch';
-import { createJQuantsClient } from '../../pipelines/sources/jquants';
 import { createSimulator } from '../../pipelines/sources/jquants/sim';
 import { json, startScriptedServer } from '../helpers/scripted-server';
+import { runCli } from '../helpers/run-cli';
 
+jest.setTimeout(180_000);
 const run = (argv: string[], env: Record<string, string>) => runCli(argv, env);
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'g3-start-'));
 
 describe('gogooku3 start (the main job on embedded defaults)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-start-'));
+  const dataDir = tmp();
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('fetches through the client from the simulator, validates, and reports; a re-run gives the same report', async () => {
-    const args = ['start', '--codes', '60', '--sessions', '5', '--as-of', '2024-06-29', '--format', 'json'];
+  it('backfills from the simulator over HTTP, runs the daily increment, publishes; a re-run redoes nothing', async () => {
+    const args = ['start', '--codes', '30', '--years', '0.25', '--bad-row-rate', '0', '--format', 'json'];
     const first = await run(args, { GOGOOKU3_DATA_DIR: dataDir });
-    expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    const report = JSON.parse(first.out);
-    expect(report.asOf).toBe('2024-06-28'); // a Saturday resolves to the Friday session
-    expect(report.sessions).toEqual(['2024-06-24', '2024-06-25', '2024-06-26', '2024-06-27', '2024-06-28']);
-    expect(report.datasets.map((d: { dataset: string; status: string }) => [d.dataset, d.status])).toEqual([
-      ['listed_info', 'ok'], ['daily_bars', 'ok'], ['investor_types', 'ok'],
-    ]);
-    const bars = report.datasets[1];
-    expect(bars.counts.valid).toBe(bars.fetched);
-    expect(fs.existsSync(path.join(dataDir, 'quarantine/daily_bars/date=2024-06-28/rows.ndjson'))).toBe(true);
-    const second = await run(args, { GOGOOKU3_DATA_DIR: dataDir });
-    const { requests: _a, ...a } = report;
-    const { requests: _b, ...b } = JSON.parse(second.out);
-    expect(b).toEqual(a);
+    const { runs } = JSON.parse(first.out);
+    expect(runs.map((r: { pipeline: string }) => r.pipeline)).toEqual(['backfill', 'daily']);
+    expect(runs[0].sessions.count).toBeGreaterThan(50);
+    expect(runs[1].sessions.count).toBe(1);
+    expect(runs[1].published.vectors).toBeGreaterThan(10);
+    expect(runs[1].features.names).toBeGreaterThanOrEqual(5);
+    const again = JSON.parse((await run(args, { GOGOOKU3_DATA_DIR: dataDir })).out);
+    for (const summary of again.runs) {
+      for (const counts of Object.values(summary.steps) as Array<{ succeeded: number }>) expect(counts.succeeded).toBe(0);
+    }
   });
 
   it('bad arguments name the option', async () => {
@@ -41,15 +36,15 @@ describe('gogooku3 start (the main job on embedded defaults)', () => {
   });
 });
 
-describe('validatedFetch with bad input from the source', () => {
-  it('quarantines bad rows with reasons, reports missing days and unknown fields, loses nothing', async () => {
+describe('bad input from the source (a scripted J-Quants)', () => {
+  it('quarantines bad rows with reasons, fails a missing day by name, loses nothing', async () => {
     const sessions = ['2024-06-24', '2024-06-25', '2024-06-26'];
     const server = await startScriptedServer((req, res) => {
       switch (req.path) {
         case '/v2/markets/calendar':
           return json(res, 200, { data: sessions.map((d) => ({ Date: d, HolDiv: '1' })) });
         case '/v2/equities/master':
-          return json(res, 200, { data: [{ Date: '2024-06-26', Code: '72030', CoName: 'トヨタ', Mkt: '0111', S33: '3700' }] });
+          return json(res, 200, { data: [{ Date: req.query.get('date'), Code: '72030', CoName: 'トヨタ', Mkt: '0111', S33: '3700' }] });
         case '/v2/equities/investor-types':
           return json(res, 200, { data: [] });
         case '/v2/equities/bars/daily': {
@@ -68,22 +63,23 @@ describe('validatedFetch with bad input from the source', () => {
       }
     });
     try {
-      const config = loadConfig({ GOGOOKU3_JQUANTS_URL: server.url, JQUANTS_API_KEY: 'k', GOGOOKU3_JQUANTS_RATE_LIMIT: '10000' });
-      const report = await validatedFetch(createJQuantsClient(config.jquants), { asOf: '2024-06-26', sessions: 3, investorWeeks: 1, maxQuarantineRatio: 0.01 });
-      const bars = report.datasets.find((d) => d.dataset === 'daily_bars')!;
-      expect(bars.fetched).toBe(6);
-      expect(bars.validation.counts.valid + bars.validation.counts.quarantined + bars.rejected.length).toBe(6);
-      expect(bars.validation.counts.byRule).toEqual({ high_ge_max: 2, low_le_min: 2 });
-      expect(bars.rejected.map((r) => r.issues[0].message)).toEqual([
-        'daily_bars[2].O must be a number, got "n/a"',
-        'daily_bars[2].O must be a number, got "n/a"',
+      const dir = tmp();
+      const env = { GOGOOKU3_DATA_DIR: dir, GOGOOKU3_JQUANTS_URL: server.url, JQUANTS_API_KEY: 'k', GOGOOKU3_QUARANTINE_MAX_RATIO: '0.9' };
+      const r = await run(['run', 'backfill', '--from', '2024-06-24', '--to', '2024-06-26', '--format', 'json'], env);
+      expect(r.code).toBe(1);
+      const summary = JSON.parse(r.out);
+      expect(summary.failures).toEqual([{ step: 'fetch', partition: '2024-06-25', error: 'daily_bars: no rows at all for session 2024-06-25 (missing day at the source)' }]);
+      const q = await run(['query', '--format', 'json', "SELECT CAST(date AS VARCHAR) AS date, stage, rule, field, message FROM quarantine ORDER BY date, stage, field"], env);
+      expect(JSON.parse(q.out)).toEqual([
+        { date: '2024-06-24', stage: 'contract', rule: 'high_ge_max', field: 'high', message: 'high must be >= max(open, low, close) = 105, got 90' },
+        { date: '2024-06-24', stage: 'contract', rule: 'low_le_min', field: 'low', message: 'low must be <= min(open, high, close) = 90, got 95' },
+        { date: '2024-06-24', stage: 'wire', rule: 'type', field: 'O', message: 'daily_bars[2].O must be a number, got "n/a"' },
+        { date: '2024-06-26', stage: 'contract', rule: 'high_ge_max', field: 'high', message: 'high must be >= max(open, low, close) = 105, got 90' },
+        { date: '2024-06-26', stage: 'contract', rule: 'low_le_min', field: 'low', message: 'low must be <= min(open, high, close) = 90, got 95' },
+        { date: '2024-06-26', stage: 'wire', rule: 'type', field: 'O', message: 'daily_bars[2].O must be a number, got "n/a"' },
       ]);
-      expect(bars.status).toBe('fail');
-      expect(report.status).toBe('fail');
-      expect(report.warnings).toEqual(expect.arrayContaining([
-        'daily_bars: no rows at all for session(s) 2024-06-25 (missing day at the source)',
-        'daily_bars: unknown field(s) in reply ignored: NewField',
-      ]));
+      const valid = await run(['query', '--format', 'json', 'SELECT ticker, CAST(date AS VARCHAR) AS date FROM validated_prices ORDER BY date'], env);
+      expect(JSON.parse(valid.out)).toEqual([{ ticker: '7203', date: '2024-06-24' }, { ticker: '7203', date: '2024-06-26' }]);
     } finally {
       await server.close();
     }

@@ -8,10 +8,10 @@
  * clean data and confines a gap's damage to the gap plus one warm-up. Missing never becomes 0.
  */
 
-/** True for finite numbers; `x - x` is NaN for NaN and ±Infinity, so one subtraction does both checks. */
-export const finite = (x: number): boolean => x - x === 0;
-
-/** Calls `fn(start, end)` for every maximal run [start, end) of rows where `x` is finite. */
+/**
+ * Calls `fn(start, end)` for every maximal run [start, end) of rows where `x` is finite. `x - x === 0` is the
+ * finiteness test throughout: NaN and ±Infinity both give NaN, and it costs one subtraction.
+ */
 export function forEachRun(x: Float64Array, fn: (start: number, end: number) => void): void {
   const n = x.length;
   let i = 0;

@@ -26,14 +26,4 @@ export function parseQueryDate(value: string): string | null {
   return Number.isFinite(day) && isoOf(day) === iso ? iso : null;
 }
 
-/** Index of the first element >= value in an ascending array (length when none). */
-export function lowerBound(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBound } from '../../../util/search';
