@@ -46,6 +46,8 @@ export const configSchema = z.object({
   dwh: urlWithSchemes('GOGOOKU3_DWH', ['duckdb', 'clickhouse']),
   onlineStore: z.union([z.literal('embedded'), urlWithSchemes('GOGOOKU3_ONLINE_STORE', ['redis'])]),
   pushgatewayUrl: urlWithSchemes('GOGOOKU3_PUSHGATEWAY_URL', ['http', 'https']).optional(),
+  /** J-Quants adjusts splits only; `total_return` also folds cash dividends into the prices features see. */
+  dividendAdjustment: z.enum(['none', 'total_return']),
   /** Share of quarantined rows above which a validation step fails instead of warning; unset: each contract's own. */
   quarantineMaxRatio: z.coerce.number().min(0).max(1).optional(),
 });
@@ -103,6 +105,7 @@ const ENV_NAMES: Record<string, string> = {
   onlineStore: 'GOGOOKU3_ONLINE_STORE',
   pushgatewayUrl: 'GOGOOKU3_PUSHGATEWAY_URL',
   quarantineMaxRatio: 'GOGOOKU3_QUARANTINE_MAX_RATIO',
+  dividendAdjustment: 'GOGOOKU3_DIVIDEND_ADJUSTMENT',
 };
 
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     onlineStore: env.GOGOOKU3_ONLINE_STORE ?? 'embedded',
     pushgatewayUrl: env.GOGOOKU3_PUSHGATEWAY_URL || undefined,
     quarantineMaxRatio: env.GOGOOKU3_QUARANTINE_MAX_RATIO || undefined,
+    dividendAdjustment: env.GOGOOKU3_DIVIDEND_ADJUSTMENT || 'none',
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -52,6 +52,7 @@ export async function buildContext(config: Config, logger: Logger, options: {
     maxQuarantineRatio: config.quarantineMaxRatio,
     featureSet: 'default',
     includeExperimental: options.includeExperimental ?? false,
+    dividendAdjustment: config.dividendAdjustment,
     now,
     afterWrite: killHook(process.env.GOGOOKU3_TEST_KILL_AFTER),
     handoff: new Map(),

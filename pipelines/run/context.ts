@@ -21,6 +21,8 @@ export interface PipelineContext {
   /** Feature set name in the online store. */
   featureSet: string;
   includeExperimental: boolean;
+  /** `total_return`: fetch cash dividends and compute features on total-return prices. */
+  dividendAdjustment: 'none' | 'total_return';
   now(): Date;
   onResult?(result: TaskResult): void;
   /** Test hook: a kill after a write and before the ledger entry. */

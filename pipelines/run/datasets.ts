@@ -1,4 +1,4 @@
-import { DAILY_BAR_FIELDS, INVESTOR_TYPE_FIELDS, LISTED_INFO_FIELDS, type FieldSpec } from '../sources/jquants/fields';
+import { DAILY_BAR_FIELDS, DIVIDEND_FIELDS, INVESTOR_TYPE_FIELDS, LISTED_INFO_FIELDS, type FieldSpec } from '../sources/jquants/fields';
 import type { ColumnSpec, ColumnType } from '../storage/types';
 
 /** Column layouts of the lake's datasets; raw ones follow the J-Quants field tables. */
@@ -13,6 +13,8 @@ const PROCESSING: ColumnSpec[] = [{ name: '_ingested_at', type: 'timestamp' }, {
 export const RAW_DAILY_BARS: ColumnSpec[] = [...DAILY_BAR_FIELDS.map(fromField), ...PROCESSING];
 export const RAW_LISTED_INFO: ColumnSpec[] = [...LISTED_INFO_FIELDS.map(fromField), ...PROCESSING];
 export const RAW_INVESTOR_TYPES: ColumnSpec[] = [...INVESTOR_TYPE_FIELDS.map(fromField), ...PROCESSING];
+/** Cash dividends announced on the partition's date (fetched only with GOGOOKU3_DIVIDEND_ADJUSTMENT=total_return). */
+export const RAW_DIVIDENDS: ColumnSpec[] = [...DIVIDEND_FIELDS.map(fromField), ...PROCESSING];
 
 /** Records the wire schema could not read, kept whole. */
 export const RAW_REJECTED: ColumnSpec[] = [

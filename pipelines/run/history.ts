@@ -1,4 +1,4 @@
-import { investorTypesTimeline, type InvestorTypeRow } from '../adjust';
+import { dividendsPerRow, investorTypesTimeline, tickerOfCode, totalReturnFactors, type DividendRow, type InvestorTypeRow } from '../adjust';
 import { computeFeatures, computeLabels, DEFAULT_HORIZONS, featureDef, loadManifest, selectFeatures, type FlowAccessor, type LabelHorizon } from '../features';
 import { frameFromColumns, type PriceFrame } from '../features/frame';
 import { MAX_FLOW_OBSERVATIONS } from '../features/registry';
@@ -18,18 +18,18 @@ export interface FeaturePlan {
   labelsFingerprint: string;
 }
 
-export function featurePlan(includeExperimental: boolean): FeaturePlan {
+export function featurePlan(includeExperimental: boolean, dividendAdjustment: 'none' | 'total_return' = 'none'): FeaturePlan {
   const manifest = loadManifest();
   const names = selectFeatures(manifest, { experimental: includeExperimental });
   const horizons = DEFAULT_HORIZONS;
   return {
     version: manifest.version,
     names,
-    fingerprint: fingerprint('manifest', manifest.version, names),
+    fingerprint: fingerprint('manifest', manifest.version, names, dividendAdjustment),
     horizons,
     labelNames: horizons.map((h) => h.name),
     labelHorizon: Math.max(...horizons.map((h) => h.to)),
-    labelsFingerprint: fingerprint('labels', horizons),
+    labelsFingerprint: fingerprint('labels', horizons, dividendAdjustment),
   };
 }
 
@@ -82,8 +82,51 @@ async function loadHistory(ctx: PipelineContext, maxDate: string): Promise<Histo
     }
     start = end;
   }
+  if (ctx.dividendAdjustment === 'total_return') await applyTotalReturn(ctx, maxDate, rows, cols);
   const { frame, order } = frameFromColumns(cols);
   return { frame, unitScale: unitScale.map((_, i) => unitScale[order[i]]), section: Array.from(order, (o) => section[o]) };
+}
+
+/**
+ * Folds cash dividends into the split-adjusted prices: each row is scaled by G[t]/G[last], G the product of
+ * (1 + dividend / previous close) over ex-dates up to t. Point in time: a dividend counts in the version
+ * announced by its ex-date; a revision announced later never rewrites history (so backfill = daily).
+ */
+async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row[], cols: { ticker: string[]; date: string[]; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array }): Promise<void> {
+  await ctx.warehouse.refresh(['raw_dividends']);
+  const dividends = (await ctx.warehouse.query(
+    `SELECT code, CAST(announcement_date AS VARCHAR) AS announcement_date, reference_number, status_code, interim_final_code, gross_dividend_rate, CAST(ex_date AS VARCHAR) AS ex_date FROM raw_dividends WHERE announcement_date <= DATE '${esc(maxDate)}'`,
+  ).catch(() => [])) as unknown as Array<DividendRow & { code: string }>;
+  const byTicker = new Map<string, DividendRow[]>();
+  for (const d of dividends) {
+    if (!d.ex_date || (d.announcement_date && d.announcement_date > d.ex_date)) continue;
+    const t = tickerOfCode(String(d.code));
+    const list = byTicker.get(t);
+    if (list) list.push(d);
+    else byTicker.set(t, [d]);
+  }
+  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    while (end < rows.length && rows[end].ticker === rows[start].ticker) end += 1;
+    const divs = byTicker.get(String(rows[start].ticker));
+    if (divs) {
+      const dates = cols.date.slice(start, end);
+      const close = Float64Array.from(rows.slice(start, end), (r) => num(r.close));
+      const cumFactor = Float64Array.from(rows.slice(start, end), (r) => num(r.cum_factor));
+      const g = totalReturnFactors({ close, cumFactor }, dividendsPerRow(dates, divs));
+      const last = g[g.length - 1];
+      for (let i = start; i < end; i += 1) {
+        const f = g[i - start] / last;
+        cols.open[i] *= f;
+        cols.high[i] *= f;
+        cols.low[i] *= f;
+        cols.close[i] *= f;
+      }
+    }
+    start = end;
+  }
 }
 
 /** Investor flows visible on each session (published before it), per the ticker's market section on that row. */

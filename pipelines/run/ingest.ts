@@ -4,7 +4,7 @@ import type { EndpointName } from '../sources/jquants';
 import type { ColumnSpec, Dataset, Row } from '../storage/types';
 import { readFromPrevious, writeForNext, type PipelineContext } from './context';
 import {
-  QUARANTINE, RAW_DAILY_BARS, RAW_INVESTOR_TYPES, RAW_LISTED_INFO, RAW_REJECTED, VALIDATED_PRICES,
+  QUARANTINE, RAW_DAILY_BARS, RAW_DIVIDENDS, RAW_INVESTOR_TYPES, RAW_LISTED_INFO, RAW_REJECTED, VALIDATED_PRICES,
 } from './datasets';
 import { contentChecksum, fingerprint, PROCESSING_COLUMNS } from './fingerprint';
 import type { PartitionTask, TaskOutcome } from './tasks';
@@ -16,6 +16,10 @@ const RAW: Array<{ endpoint: EndpointName; dataset: Dataset; columns: ColumnSpec
   // Investor types land in the partition of their publication date; a run as of D sees partitions before D.
   { endpoint: 'investor_types', dataset: 'raw_investor_types', columns: RAW_INVESTOR_TYPES, key: ['section', 'start_date', 'end_date', 'published_date'], params: (date) => ({ from: date, to: date }) },
 ];
+
+/** Dividends, by announcement date; a Premium-plan endpoint, so fetched only when dividend adjustment is on. */
+const DIVIDENDS = { endpoint: 'dividends' as EndpointName, dataset: 'raw_dividends' as Dataset, columns: RAW_DIVIDENDS, key: ['code', 'reference_number', 'announcement_date'], params: (date: string) => ({ date }) };
+const rawFor = (ctx: PipelineContext) => (ctx.dividendAdjustment === 'total_return' ? [...RAW, DIVIDENDS] : RAW);
 
 /** Validation of one session: each raw dataset against its contract. */
 const CHECKS: Array<{ raw: Dataset; contract: string; validated: Dataset; columns: ColumnSpec[] | 'raw'; key: string[]; toContract: (row: Row) => Row }> = [
@@ -45,18 +49,21 @@ export function fetchTask(ctx: PipelineContext, date: string): PartitionTask {
   return {
     step: 'fetch',
     partition: date,
-    inputFingerprint: fingerprint('fetch@1', date, ctx.sourceId),
+    inputFingerprint: fingerprint('fetch@1', date, ctx.sourceId, ctx.dividendAdjustment),
     async run(): Promise<TaskOutcome> {
-      const results = await Promise.all(RAW.map((raw) => ctx.source.fetch(raw.endpoint, raw.params(date))));
-      const bars = results[RAW.findIndex((r) => r.endpoint === 'daily_bars')];
+      const raws = rawFor(ctx);
+      const results = await Promise.all(raws.map((raw) => ctx.source.fetch(raw.endpoint, raw.params(date))));
+      const bars = results[raws.findIndex((r) => r.endpoint === 'daily_bars')];
       // A session without a single bar is a gap at the source, not an empty market: fail it, a later run retries.
       if (bars.rows.length + bars.rejected.length === 0) throw new MissingSessionError(date);
       const checksums: string[] = [];
       let rowsOut = 0;
       const rejected: Row[] = [];
-      for (const [i, raw] of RAW.entries()) {
+      for (const [i, raw] of raws.entries()) {
         const result = results[i];
-        await writeForNext(ctx, raw.dataset, date, raw.columns, stamp(result.rows, ctx), date);
+        // Dividends are read later through the warehouse, not by the next step.
+        if (raw === DIVIDENDS) await ctx.lake.writePartition(raw.dataset, date, raw.columns, stamp(result.rows, ctx), { runId: ctx.runId, inputFingerprint: date });
+        else await writeForNext(ctx, raw.dataset, date, raw.columns, stamp(result.rows, ctx), date);
         checksums.push(contentChecksum(result.rows, raw.key));
         rowsOut += result.rows.length;
         for (const r of result.rejected) rejected.push({ endpoint: r.endpoint, index: r.index, issues: JSON.stringify(r.issues), record: JSON.stringify(r.record) });
@@ -134,7 +141,8 @@ export function validateTask(ctx: PipelineContext, date: string, fetchChecksum: 
         if (out.dataset === 'validated_investor_types') await ctx.lake.writePartition(out.dataset, date, out.columns, out.rows, { runId: ctx.runId, inputFingerprint: fetchChecksum });
         else await writeForNext(ctx, out.dataset, date, out.columns, out.rows, fetchChecksum);
       }
-      return { rowsIn, rowsOut, rowsQuarantined, outputChecksum: fingerprint(checksums) };
+      // With dividend adjustment, the fetched dividends (not validated here) must reach the fingerprint chain too.
+      return { rowsIn, rowsOut, rowsQuarantined, outputChecksum: fingerprint(checksums, ctx.dividendAdjustment === 'total_return' ? fetchChecksum : null) };
     },
   };
 }

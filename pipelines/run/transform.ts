@@ -76,7 +76,7 @@ export async function advanceChain(ctx: PipelineContext, state: TransformState, 
 
 /** Feature partitions of the sessions given; the history is computed once, only if some partition needs it. */
 export function featureTasks(ctx: PipelineContext, state: TransformState, dates: string[]): PartitionTask[] {
-  const plan = featurePlan(ctx.includeExperimental);
+  const plan = featurePlan(ctx.includeExperimental, ctx.dividendAdjustment);
   let history: Promise<HistoryResult> | undefined;
   const load = () => (history ??= computeHistoryFeatures(ctx, plan, dates[dates.length - 1]));
   return dates.map((date) => {
@@ -100,7 +100,7 @@ export function featureTasks(ctx: PipelineContext, state: TransformState, dates:
  */
 export async function labelTasks(ctx: PipelineContext, state: TransformState, dates: string[]): Promise<PartitionTask[]> {
   const adjusted = new Set(await ctx.lake.partitions('adjusted_prices'));
-  const plan = featurePlan(false);
+  const plan = featurePlan(false, ctx.dividendAdjustment);
   const horizon = plan.labelHorizon;
   const last = dates[dates.length - 1];
   let history: Promise<HistoryResult> | undefined;
@@ -130,7 +130,7 @@ export async function labelTasks(ctx: PipelineContext, state: TransformState, da
 }
 
 export async function publishOnline(ctx: PipelineContext, date: string): Promise<{ date: string; vectors: number }> {
-  const plan = featurePlan(ctx.includeExperimental);
+  const plan = featurePlan(ctx.includeExperimental, ctx.dividendAdjustment);
   const rows = (await ctx.lake.readPartition('features', date)) ?? [];
   await ctx.online.publish(ctx.featureSet, rows.map((r) => ({
     ticker: String(r.ticker), asOf: date, runId: ctx.runId, manifestVersion: plan.version,

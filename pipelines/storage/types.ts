@@ -16,7 +16,7 @@ export interface ColumnSpec {
 }
 
 /** The datasets of the lake, each partitioned by session date (`<dataset>/date=YYYY-MM-DD/`). */
-export const DATASETS = ['raw_daily_bars', 'raw_listed_info', 'raw_investor_types', 'raw_rejected', 'validated_prices', 'validated_listed_info', 'validated_investor_types', 'quarantine', 'adjusted_prices', 'features', 'labels'] as const;
+export const DATASETS = ['raw_daily_bars', 'raw_listed_info', 'raw_investor_types', 'raw_dividends', 'raw_rejected', 'validated_prices', 'validated_listed_info', 'validated_investor_types', 'quarantine', 'adjusted_prices', 'features', 'labels'] as const;
 export type Dataset = (typeof DATASETS)[number];
 
 /** What a committed partition says about itself (`_SUCCESS.json`, written last). */

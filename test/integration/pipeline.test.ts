@@ -131,6 +131,35 @@ describe('gogooku3 run backfill / daily', () => {
     await expect(query(envFor(badUrl, dir), 'SELECT count(*) FROM features')).rejects.toThrow();
   });
 
+  it('dividend adjustment (total return): returns change exactly on ex-dates, upward by the dividend', async () => {
+    // Japanese dividends go ex at the end of March; announcements come weeks before, inside this range.
+    const [from, to] = ['2023-12-01', '2024-04-12'];
+    // Over ~90 sessions some session catches several broken bars: this test is about dividends, not the threshold.
+    const plainEnv = { ...envFor(url, tmp()), GOGOOKU3_QUARANTINE_MAX_RATIO: '0.3' };
+    const trEnv = { ...plainEnv, GOGOOKU3_DATA_DIR: tmp(), GOGOOKU3_DIVIDEND_ADJUSTMENT: 'total_return' };
+    const plainRun = await runCli(['run', 'backfill', '--from', from, '--to', to, '--format', 'json'], plainEnv);
+    if (plainRun.code !== 0) throw new Error(plainRun.out + plainRun.err);
+    expect((await runCli(['run', 'backfill', '--from', from, '--to', to], trEnv)).code).toBe(0);
+    const returns = `SELECT ticker, CAST(date AS VARCHAR) AS d, returns_1d FROM features ORDER BY ticker, date`;
+    const plain = new Map((await query(plainEnv, returns)).map((f) => [`${f.ticker}|${f.d}`, f.returns_1d as number | null]));
+    const tr = await query(trEnv, returns);
+    const exDates = await query(trEnv, `SELECT DISTINCT substr(code, 1, 4) AS ticker, CAST(ex_date AS VARCHAR) AS d FROM raw_dividends WHERE announcement_date <= ex_date AND gross_dividend_rate > 0`);
+    const isEx = new Set(exDates.map((e) => `${e.ticker}|${e.d}`));
+    let changed = 0;
+    for (const row of tr) {
+      const key = `${row.ticker}|${row.d}`;
+      const before = plain.get(key);
+      if (before === null || before === undefined || row.returns_1d === null) continue;
+      if (isEx.has(key)) {
+        expect(row.returns_1d as number).toBeGreaterThan(before);
+        changed += 1;
+      } else {
+        expect(row.returns_1d as number).toBeCloseTo(before, 12);
+      }
+    }
+    expect(changed).toBeGreaterThan(3);
+  });
+
   it('point in time: features of past sessions do not change when later data (with new splits) arrives', async () => {
     const later = await startSim({ badRowRate: 0.003, asOf: '2025-06-30' });
     const dir = tmp();
