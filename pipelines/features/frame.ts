@@ -7,18 +7,16 @@
 export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 export type PriceColumn = (typeof PRICE_COLUMNS)[number];
 
-export interface PriceFrame {
+/** One Float64Array per price column, aligned by row; NaN is missing. */
+export type PriceValues = Record<PriceColumn, Float64Array>;
+
+export interface PriceFrame extends PriceValues {
   /** Distinct tickers, ascending. */
   tickers: string[];
   /** Rows of tickers[k] are tickerStart[k] … tickerStart[k+1]−1; length tickers.length + 1. */
   tickerStart: Int32Array;
   /** ISO session date per row (YYYY-MM-DD), strictly ascending within a ticker. */
   date: string[];
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 /** One bar as plain values; null is missing. */
@@ -33,14 +31,9 @@ export interface PriceRow {
 }
 
 /** Unsorted columns, as a reader collects them. */
-export interface PriceColumns {
+export interface PriceColumns extends PriceValues {
   ticker: string[];
   date: string[];
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 export class FrameError extends Error {

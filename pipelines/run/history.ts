@@ -1,6 +1,6 @@
 import { dividendsPerRow, investorTypesTimeline, tickerOfCode, totalReturnFactors, type DividendRow, type InvestorTypeRow } from '../adjust';
 import { computeFeatures, computeLabels, DEFAULT_HORIZONS, featureDef, loadManifest, selectFeatures, type FlowAccessor, type LabelHorizon } from '../features';
-import { frameFromColumns, type PriceFrame } from '../features/frame';
+import { frameFromColumns, type PriceColumns, type PriceFrame } from '../features/frame';
 import { MAX_FLOW_OBSERVATIONS } from '../features/registry';
 import type { Row } from '../storage/types';
 import type { PipelineContext } from './context';
@@ -52,13 +52,24 @@ interface History {
  * both give the same value; values measured in price or volume units are brought back to D's own share
  * units (point in time: a later split never changes a feature of D).
  */
-async function loadHistory(ctx: PipelineContext, maxDate: string): Promise<History> {
+const loaded = new WeakMap<PipelineContext, Map<string, Promise<History>>>();
+
+/** Features and labels of one run read the same history: load it once per (run, last date). */
+function loadHistory(ctx: PipelineContext, maxDate: string): Promise<History> {
+  let byDate = loaded.get(ctx);
+  if (!byDate) loaded.set(ctx, (byDate = new Map()));
+  let history = byDate.get(maxDate);
+  if (!history) byDate.set(maxDate, (history = readHistory(ctx, maxDate)));
+  return history;
+}
+
+async function readHistory(ctx: PipelineContext, maxDate: string): Promise<History> {
   await ctx.warehouse.refresh(['adjusted_prices']);
   const rows = await ctx.warehouse.query(
     `SELECT ticker, CAST(date AS VARCHAR) AS date, open, high, low, close, volume, cum_factor, section FROM adjusted_prices WHERE date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
   );
   const n = rows.length;
-  const cols = { ticker: new Array<string>(n), date: new Array<string>(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+  const cols: PriceColumns = { ticker: new Array<string>(n), date: new Array<string>(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
   const unitScale = new Float64Array(n);
   const section = new Array<string | null>(n);
   const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
@@ -92,7 +103,7 @@ async function loadHistory(ctx: PipelineContext, maxDate: string): Promise<Histo
  * (1 + dividend / previous close) over ex-dates up to t. Point in time: a dividend counts in the version
  * announced by its ex-date; a revision announced later never rewrites history (so backfill = daily).
  */
-async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row[], cols: { ticker: string[]; date: string[]; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array }): Promise<void> {
+async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row[], cols: PriceColumns): Promise<void> {
   await ctx.warehouse.refresh(['raw_dividends']);
   const dividends = (await ctx.warehouse.query(
     `SELECT code, CAST(announcement_date AS VARCHAR) AS announcement_date, reference_number, status_code, interim_final_code, gross_dividend_rate, CAST(ex_date AS VARCHAR) AS ex_date FROM raw_dividends WHERE announcement_date <= DATE '${esc(maxDate)}'`,
