@@ -72,15 +72,15 @@ describe('features list', () => {
     const bad = write('bad.yaml', readFileSync(path.join(__dirname, '../features/manifest.yaml'), 'utf8').replace('warmup: 14', 'warmup: 15'));
     const r = await run('list', '--manifest', bad);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`gogooku3: ${bad}: invalid feature manifest:\n  - features.active[1] (rsi_14).warmup: is 15 but the rsi_14 kernel's is 14\n`);
+    expect(r.err).toMatch(new RegExp(`^gogooku3: ${bad}: invalid feature manifest:\\n  - features\\.active\\[\\d+\\] \\(rsi_14\\)\\.warmup: is 15 but the rsi_14 kernel's is 14\\n$`));
   });
 });
 
 describe('features compute', () => {
   it('writes ticker,date,<features> sorted by ticker then date, empty cells for warm-up', async () => {
     const out = path.join(dir, 'out', 'features.csv');
-    const r = await run('compute', '--prices', prices, '--out', out, '--features', 'returns_1d,returns_5d', '--experimental');
-    expect(r).toEqual({ code: 0, out: `wrote 5 rows (2 tickers) × 2 features (manifest 1.0.0) to ${out}\n`, err: '' });
+    const r = await run('compute', '--prices', prices, '--out', out, '--features', 'returns_1d,returns_5d');
+    expect(r).toEqual({ code: 0, out: `wrote 5 rows (2 tickers) × 2 features (manifest 2.0.0) to ${out}\n`, err: '' });
     expect(readFileSync(out, 'utf8')).toBe([
       'ticker,date,returns_1d,returns_5d',
       '1301,2024-01-04,,',
@@ -122,9 +122,11 @@ describe('features compute', () => {
   });
 
   it.each<[string, string[], RegExp]>([
-    ['an unknown feature names the allowed ones', ['--features', 'returns_1d,rsi_15'],
-      /^gogooku3: unknown feature "rsi_15"; allowed: returns_1d, rsi_14, vol_ratio_20, foreign_z_5, flow_persist_10\n$/],
-    ['an experimental feature without --experimental', ['--features', 'sma_20'], /^gogooku3: feature sma_20 is experimental .*\(--experimental\)/],
+    ['an unknown feature names the nearest ones', ['--features', 'returns_1d,rsi_15'],
+      /^gogooku3: unknown feature "rsi_15"; did you mean rsi_14, rsi_24, rsi_6\?; allowed: returns_1d, .* more \(gogooku3 features list\)\n$/],
+    ['an experimental feature without --experimental', ['--features', 'cs_gauss_returns_5d'], /^gogooku3: feature cs_gauss_returns_5d is experimental .*\(--experimental\)/],
+    ['a feature whose input column the file lacks', ['--features', 'rsi_14,amihud_20'],
+      /^gogooku3: amihud_20 needs the column turnover, which the price file does not have; add it to the file or leave it out of --features\n$/],
     ['a deprecated feature', ['--features', 'log_return_1d'], /^gogooku3: feature log_return_1d was deprecated on 2026-10-01/],
     ['an empty --features', ['--features', ' , '], /^gogooku3: --features: no feature names given\n$/],
     ['investor features asked for without investor data', ['--features', 'rsi_14,foreign_z_5'],
@@ -138,12 +140,61 @@ describe('features compute', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('by default the investor features are left out, with a note on stderr', async () => {
+  it('by default the features a price file cannot feed are left out, with a note on stderr', async () => {
     const out = path.join(dir, 'default.csv');
     const r = await run('compute', '--prices', prices, '--out', out);
     expect(r.code).toBe(0);
-    expect(r.err).toBe('note: foreign_z_5, flow_persist_10 left out: they need weekly investor-type data, which a price file does not carry\n');
-    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('ticker,date,returns_1d,rsi_14,vol_ratio_20');
+    expect(r.err).toMatch(/^note: left out 8 investor-flow feature\(s\) \(they need weekly investor-type data, which a price file does not carry\); \d+ feature\(s\) that need the column turnover \(turnover_20, .*\); \d+ feature\(s\) that need the column upper_limit .*sector33 .*\n$/);
+    const header = readFileSync(out, 'utf8').split('\n')[0].split(',');
+    expect(header.slice(0, 4)).toEqual(['ticker', 'date', 'returns_1d', 'returns_5d']);
+    expect(header).toEqual(expect.arrayContaining(['rsi_14', 'vol_ratio_20', 'macd', 'cs_rank_returns_1d']));
+    for (const absent of ['foreign_z_5', 'amihud_20', 'limit_up', 'sector_rank_returns_5d', 'cs_rank_turnover_20']) expect(header).not.toContain(absent);
+  });
+
+  it('with the optional columns every active price feature is computed; Parquet output keeps dtypes', async () => {
+    const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10));
+    const lines = ['ticker,date,open,high,low,close,volume,turnover_value,upper_limit,lower_limit,sector33'];
+    for (const [k, t] of ['1301', '7203', '9984'].entries()) {
+      days.forEach((d, i) => {
+        const c = 100 + k * 10 + ((i * (k + 3)) % 7) - i / 5;
+        lines.push(`${t},${d},${c - 0.5},${c + 1},${c - 1},${c},${1000 + i * 10},${(1000 + i * 10) * c},${i % 9 === 0},false,${k === 2 ? '5250' : '3050'}`);
+      });
+    }
+    const file = write('full.csv', `${lines.join('\n')}\n`);
+    const out = path.join(dir, 'full.parquet');
+    const r = await run('compute', '--prices', file, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('note: left out 8 investor-flow feature(s) (they need weekly investor-type data, which a price file does not carry)\n');
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    const schema = (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${out}')`)).getRowObjectsJS();
+    const type = (n: string) => schema.find((x) => x.column_name === n)?.column_type;
+    expect([type('ticker'), type('date'), type('rsi_14'), type('limit_up'), type('limit_up_count_20')]).toEqual(['VARCHAR', 'DATE', 'DOUBLE', 'BOOLEAN', 'INTEGER']);
+    const active = JSON.parse((await run('list', '--format', 'json')).out) as Array<{ name: string; status: string; source: string }>;
+    expect(schema.length - 2).toBe(active.filter((f) => f.status === 'active' && f.source !== 'investor_types').length);
+    const rows = (await c.runAndReadAll(`SELECT ticker, CAST(date AS VARCHAR) AS date, rsi_14, limit_up FROM read_parquet('${out}') ORDER BY ticker, date`)).getRowObjectsJS();
+    expect(rows).toHaveLength(120);
+    expect(rows[0]).toEqual({ ticker: '1301', date: '2024-01-01', rsi_14: null, limit_up: true });
+    expect(rows[14].rsi_14).toEqual(expect.any(Number));
+    c.closeSync();
+    instance.closeSync();
+  });
+
+  it('--normalize robust-z: per date, the median of each column is 0 and values are clipped', async () => {
+    const days = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10));
+    const lines = [HEADER];
+    for (let k = 0; k < 5; k++) days.forEach((d, i) => { const c = 100 + k + Math.sin(i * (k + 1)); lines.push(`${1301 + k},${d},${c},${c + 1},${c - 1},${c},${1000 + k * i}`); });
+    const file = write('norm.csv', `${lines.join('\n')}\n`);
+    const out = path.join(dir, 'norm.csv');
+    expect((await run('compute', '--prices', file, '--out', out, '--features', 'returns_1d,rsi_14', '--normalize', 'robust-z', '--clip', '3')).code).toBe(0);
+    const rows = readFileSync(out, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const onDate = rows.filter((r) => r[1] === days[20]).map((r) => Number(r[2])).sort((a, b) => a - b);
+    expect(onDate).toHaveLength(5);
+    expect(onDate[2]).toBeCloseTo(0, 12);
+    expect(rows.every((r) => r[2] === '' || Math.abs(Number(r[2])) <= 3)).toBe(true);
+    const bad = await run('compute', '--prices', file, '--out', out, '--normalize', 'minmax');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/option '--normalize <method>' argument 'minmax' is invalid\. Allowed choices are none, robust-z, rank-gauss, zscore, rank/);
   });
 
   it.each<[string, string, string]>([

@@ -4,7 +4,6 @@ import { frameFromColumns, frameFromRows, FrameError, rowsFromFrame, tickerIndex
 import { pctChange } from './kernels/returns';
 import { rsi } from './kernels/rsi';
 import { volumeRatio } from './kernels/sma';
-import { FEATURES } from './registry';
 
 const bar = (ticker: string, date: string, close: number | null, volume: number | null = 1000): PriceRow =>
   ({ ticker, date, open: close, high: close, low: close, close, volume });
@@ -79,17 +78,8 @@ describe('computeFeatures', () => {
     expect(columns.returns_1d[30]).toBeNaN();
   });
 
-  it('the first value of every series feature sits at its registered warmup', () => {
-    const names = [...FEATURES.values()].filter((d) => d.kind === 'series').map((d) => d.name);
-    const { columns } = computeFeatures(frame, names);
-    for (const name of names) {
-      const col = columns[name].subarray(0, 30);
-      expect({ name, first: col.findIndex((v) => !Number.isNaN(v)) }).toEqual({ name, first: FEATURES.get(name)!.warmup });
-    }
-  });
-
   it.each<[string, string[], RegExp]>([
-    ['an unknown name lists the registered ones', ['rsi_14', 'rsi_99'], /^unknown feature rsi_99; registered: returns_1d, .*rsi_14/],
+    ['an unknown name suggests the nearest', ['rsi_14', 'rsi_99'], /^unknown feature rsi_99 \(did you mean rsi_14, rsi_24, rsi_6\?\); \d+ are registered \(gogooku3 features list\)$/],
     ['a repeated name', ['rsi_14', 'rsi_14'], /rsi_14 is requested twice/],
     ['flow features need the accessor', ['returns_1d', 'foreign_z_5', 'flow_persist_10'], /^foreign_z_5, flow_persist_10 need weekly investor-type data/],
   ])('%s', (_name, names, message) => {
@@ -100,9 +90,9 @@ describe('computeFeatures', () => {
   describe('flow features', () => {
     // Ticker 1301's section publishes a new week on its rows 3 and 6; 7203's section is unknown.
     const weeks = [Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 3, 4, 5), Float64Array.of(-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)];
-    const calls: Array<[number, number]> = [];
-    const accessor: FlowAccessor = (k, i) => {
-      calls.push([k, i]);
+    const calls: Array<[string, number, number]> = [];
+    const accessor: FlowAccessor = (series, k, i) => {
+      calls.push([series, k, i]);
       if (k === 1) return null;
       return weeks[i < 3 ? 0 : i < 6 ? 1 : 2];
     };
@@ -119,10 +109,11 @@ describe('computeFeatures', () => {
       const persist = Array.from(columns.flow_persist_10);
       expect(persist.slice(0, 6).every(Number.isNaN)).toBe(true);
       expect(persist.slice(6, 30)).toEqual(Array(24).fill(10));
-      // Called once per row, with the ticker index and the absolute row index.
-      expect(calls).toHaveLength(rows.length);
-      expect(calls[0]).toEqual([0, 0]);
-      expect(calls[30]).toEqual([1, 30]);
+      // Called once per row and feature, with the series, the ticker index and the absolute row index.
+      expect(calls).toHaveLength(2 * rows.length);
+      expect(calls.filter((c) => c[0] === 'foreigners_balance')).toHaveLength(2 * rows.length);
+      expect(calls).toContainEqual(['foreigners_balance', 0, 0]);
+      expect(calls).toContainEqual(['foreigners_balance', 1, 30]);
     });
   });
 });

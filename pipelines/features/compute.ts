@@ -1,25 +1,54 @@
 /**
- * The frame API shared by the CLI and the pipeline: named features over a PriceFrame, one pass per ticker.
+ * The feature engine shared by the CLI, the pipeline and the benchmark: named features over a PriceFrame.
+ *
+ * Series kernels run one pass per ticker over contiguous slices; kernels that share a pass (Bollinger's
+ * bands) run once. Cross-sectional features need every ticker of a date, so their bases are computed over
+ * the whole frame first; everything else can be produced in ticker batches (`onBatch`), which bounds
+ * memory on 10M-row frames to the cross-sectional columns plus one batch.
  */
-import { rowCount, type PriceFrame } from './frame';
-import { FEATURES, type FeatureDef, type FlowFeature, type SeriesFeature } from './registry';
+import { bucketsOf, dateIndexOf, groupIndexOf, transformBuckets } from './cross-section';
+import type { CrossSectionFeature, FeatureDef, FlowFeature, FlowSeries, SeriesFeature, SeriesGroup, SeriesInput } from './define';
+import { AUX_COLUMNS, rowCount, type AuxColumn, type PriceFrame } from './frame';
+import { marketReturns, perRow } from './market-index';
+import { nearestNames } from './manifest';
+import { FEATURES } from './registry';
 
 /**
- * The weekly foreign-investor net purchases (purchases − sales) of the ticker's market section, as visible
- * point-in-time on the session of `rowIndex` (a frame row of ticker `tickerIndex`): only weeks published
- * before that session's close, each in its latest correction published by then, oldest first, at least the
- * last MAX_FLOW_OBSERVATIONS weeks when that many exist. Leading NaN padding (a fixed-length window with
- * fewer weeks published) reads the same as a shorter series. null when nothing is known (unknown section).
+ * A weekly investor-type series of the ticker's market section, as visible point-in-time on the session of
+ * `rowIndex` (a frame row of ticker `tickerIndex`): only weeks published before that session's close, each
+ * in its latest correction published by then, oldest first, at least the last MAX_FLOW_OBSERVATIONS weeks
+ * when that many exist. Leading NaN padding reads the same as a shorter series. null when nothing is known.
  *
  * The returned array is only read. Return the same instance while the visible weeks do not change (most
- * rows: a week is published once) and computeFeatures evaluates each flow feature once per instance; never
+ * rows: a week is published once) and the engine evaluates each flow feature once per instance; never
  * refill one buffer with other weeks, since an instance identical to the previous row's is taken to hold
  * the same values.
  */
-export type FlowAccessor = (tickerIndex: number, rowIndex: number) => Float64Array | null;
+export type FlowAccessor = (series: FlowSeries, tickerIndex: number, rowIndex: number) => Float64Array | null;
 
 export interface ComputeContext {
   investorFlows?: FlowAccessor;
+}
+
+export interface ComputeOptions {
+  /** Cross-sectional features only for these dates (the rest NaN): a daily increment needs one date, not its whole look-back. */
+  crossSectionDates?: ReadonlySet<string>;
+  /**
+   * Receives the features of tickers [tickerFrom, tickerTo) = rows [rowFrom, rowTo) batch after batch instead
+   * of one result of full columns. Column arrays are reused by the next batch: copy what must outlive the call.
+   */
+  onBatch?: (batch: FeatureBatch) => void | Promise<void>;
+  /** Rows per batch (whole tickers; a ticker longer than this is a batch of its own). Default 262,144. */
+  batchRows?: number;
+}
+
+export interface FeatureBatch {
+  tickerFrom: number;
+  tickerTo: number;
+  rowFrom: number;
+  rowTo: number;
+  /** One array of rowTo − rowFrom values per requested name. */
+  columns: Record<string, Float64Array>;
 }
 
 export interface FeatureColumns {
@@ -34,49 +63,220 @@ export class FeatureError extends Error {
   }
 }
 
-/** Resolves names to definitions; unknown names and flow features without an accessor are FeatureErrors. */
-export function resolveFeatures(names: readonly string[], ctx: ComputeContext = {}): FeatureDef[] {
+const plural = (n: number, word: string) => `${word}${n === 1 ? 's' : ''}`;
+
+/** Resolves names to definitions; unknown or repeated names and inputs the frame or context lacks are FeatureErrors. */
+export function resolveFeatures(names: readonly string[], ctx: ComputeContext = {}, frame?: PriceFrame): FeatureDef[] {
   const unknown = names.filter((n) => !FEATURES.has(n));
   if (unknown.length > 0) {
-    throw new FeatureError(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; registered: ${[...FEATURES.keys()].join(', ')}`);
+    const near = nearestNames(unknown[0], [...FEATURES.keys()]);
+    throw new FeatureError(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}; ${FEATURES.size} are registered (gogooku3 features list)`);
   }
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   if (repeated.length > 0) throw new FeatureError(`feature ${repeated[0]} is requested twice`);
   const defs = names.map((n) => FEATURES.get(n)!);
-  const needFlows = defs.filter((d) => d.kind === 'flows').map((d) => d.name);
+  const all = withBases(defs);
+  const needFlows = all.filter((d) => d.kind === 'flows').map((d) => d.name);
   if (needFlows.length > 0 && !ctx.investorFlows) {
-    throw new FeatureError(`${needFlows.join(', ')} need${needFlows.length > 1 ? '' : 's'} weekly investor-type data (investorFlows), which was not supplied`);
+    throw new FeatureError(`${needFlows.join(', ')} ${plural(needFlows.length, 'need')} weekly investor-type data (investorFlows), which was not supplied`);
+  }
+  if (frame) {
+    const missing = [...unavailableInputs(all, frame)];
+    if (missing.length > 0) {
+      const [column, users] = missing[0];
+      throw new FeatureError(`${users.join(', ')} ${plural(users.length, 'need')} the input column ${column}, which the prices do not have`);
+    }
   }
   return defs;
 }
 
-export function computeFeatures(frame: PriceFrame, names: readonly string[], ctx: ComputeContext = {}): FeatureColumns {
-  const defs = resolveFeatures(names, ctx);
-  const n = rowCount(frame);
-  const columns: Record<string, Float64Array> = {};
-  for (const d of defs) columns[d.name] = new Float64Array(n);
-  const seriesDefs = defs.filter((d): d is SeriesFeature => d.kind === 'series');
-  const flowDefs = defs.filter((d): d is FlowFeature => d.kind === 'flows');
-  const flowOut = flowDefs.map((d) => columns[d.name]);
-  const last = new Float64Array(flowDefs.length);
-  for (let k = 0; k < frame.tickers.length; k++) {
+/** Input column → the features (of `defs`, bases included) that need it, for columns the frame lacks. */
+export function unavailableInputs(defs: readonly FeatureDef[], frame: PriceFrame): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (column: string, name: string) => out.set(column, [...(out.get(column) ?? []), name]);
+  for (const d of withBases(defs)) {
+    if (d.kind === 'series') for (const c of d.inputs) if ((AUX_COLUMNS as readonly string[]).includes(c) && !frame.aux?.[c as AuxColumn]) add(c, d.name);
+    if (d.kind === 'cross_section' && d.by === 'date_sector33' && !frame.sector33) add('sector33', d.name);
+  }
+  // A cross-sectional feature is unavailable when its base is.
+  for (const d of defs) {
+    if (d.kind !== 'cross_section') continue;
+    for (const [column, users] of out) if (users.includes(d.base) && !users.includes(d.name)) users.push(d.name);
+  }
+  return out;
+}
+
+/** The requested definitions plus the bases of cross-sectional ones. */
+function withBases(defs: readonly FeatureDef[]): FeatureDef[] {
+  const out = [...defs];
+  for (const d of defs) if (d.kind === 'cross_section' && !out.some((o) => o.name === d.base)) out.push(FEATURES.get(d.base)!);
+  return out;
+}
+
+/** Per-row inputs of series kernels: frame columns, plus the market return when some kernel reads it. */
+type Inputs = Record<SeriesInput, Float64Array | undefined>;
+
+interface Plan {
+  frame: PriceFrame;
+  inputs: Inputs;
+  ctx: ComputeContext;
+  n: number;
+}
+
+function inputsOf(frame: PriceFrame, defs: readonly FeatureDef[], dates: () => DateIndex): Inputs {
+  const aux = (c: AuxColumn) => frame.aux?.[c];
+  const inputs: Inputs = {
+    open: frame.open, high: frame.high, low: frame.low, close: frame.close, volume: frame.volume,
+    turnover: aux('turnover'), upper_limit: aux('upper_limit'), lower_limit: aux('lower_limit'), market_return: undefined,
+  };
+  if (defs.some((d) => d.kind === 'series' && d.inputs.includes('market_return'))) {
+    const { index, dates: list } = dates();
+    inputs.market_return = perRow(marketReturns(frame.close, frame.tickerStart, index, list.length).perDate, index);
+  }
+  return inputs;
+}
+
+interface DateIndex {
+  index: Int32Array;
+  dates: string[];
+}
+
+/**
+ * Runs series groups and flow features for tickers [k0, k1) into `targets` (name → array whose element 0
+ * is row `offset`). Outputs of a group that are not targets go to a per-ticker scratch buffer.
+ */
+function computeTickers(plan: Plan, series: readonly SeriesFeature[], flows: readonly FlowFeature[], k0: number, k1: number, targets: Record<string, Float64Array>, offset: number): void {
+  const { frame, inputs } = plan;
+  const groups = new Map<SeriesGroup, void>();
+  for (const d of series) groups.set(d.group);
+  let scratch = new Float64Array(0);
+  for (let k = k0; k < k1; k++) {
     const start = frame.tickerStart[k];
     const end = frame.tickerStart[k + 1];
     if (end === start) continue;
-    for (const d of seriesDefs) {
-      d.compute(d.inputs.map((c) => frame[c].subarray(start, end)), columns[d.name].subarray(start, end));
+    for (const group of groups.keys()) {
+      const ins = group.inputs.map((c) => inputs[c]!.subarray(start, end));
+      let spare = 0;
+      const outs = group.outputs.map((name) => {
+        const target = targets[name];
+        if (target) return target.subarray(start - offset, end - offset);
+        const len = end - start;
+        if (scratch.length < (spare + 1) * len) scratch = new Float64Array(Math.max(scratch.length * 2, (spare + 1) * len));
+        return scratch.subarray(spare * len, ++spare * len);
+      });
+      group.compute(ins, outs);
     }
-    if (flowDefs.length === 0) continue;
-    const accessor = ctx.investorFlows!;
+    if (flows.length > 0) computeFlows(plan, flows, k, start, end, targets, offset);
+  }
+}
+
+function computeFlows(plan: Plan, flows: readonly FlowFeature[], k: number, start: number, end: number, targets: Record<string, Float64Array>, offset: number): void {
+  const accessor = plan.ctx.investorFlows!;
+  for (const d of flows) {
+    const out = targets[d.name];
     let seen: Float64Array | null | undefined;
+    let value = NaN;
     for (let i = start; i < end; i++) {
-      const weeks = accessor(k, i);
+      const weeks = accessor(d.series, k, i);
       if (weeks !== seen || weeks === null) {
         seen = weeks;
-        for (let f = 0; f < flowDefs.length; f++) last[f] = weeks === null ? NaN : flowDefs[f].compute(weeks);
+        value = weeks === null ? NaN : d.compute(weeks);
       }
-      for (let f = 0; f < flowDefs.length; f++) flowOut[f][i] = last[f];
+      out[i - offset] = value;
     }
   }
-  return { columns };
+}
+
+const isSeries = (d: FeatureDef): d is SeriesFeature => d.kind === 'series';
+const isFlow = (d: FeatureDef): d is FlowFeature => d.kind === 'flows';
+const isCross = (d: FeatureDef): d is CrossSectionFeature => d.kind === 'cross_section';
+
+interface Prepared {
+  plan: Plan;
+  /** Cross-sectional columns (and requested bases), full length. */
+  full: Record<string, Float64Array>;
+  rest: FeatureDef[];
+}
+
+/** Resolves, builds the inputs, and computes the cross-sectional columns (which need every ticker). */
+function prepare(frame: PriceFrame, names: readonly string[], ctx: ComputeContext, options: ComputeOptions): Prepared {
+  const defs = resolveFeatures(names, ctx, frame);
+  const all = withBases(defs);
+  const n = rowCount(frame);
+  let dateIndex: DateIndex | undefined;
+  const dates = () => (dateIndex ??= dateIndexOf(frame.date));
+  const plan: Plan = { frame, inputs: inputsOf(frame, all, dates), ctx, n };
+  const cross = defs.filter(isCross);
+  const full: Record<string, Float64Array> = {};
+  if (cross.length > 0) {
+    const bases = all.filter((d) => cross.some((c) => c.base === d.name)) as Array<SeriesFeature | FlowFeature>;
+    for (const b of bases) full[b.name] = new Float64Array(n);
+    computeTickers(plan, bases.filter(isSeries), bases.filter(isFlow), 0, frame.tickers.length, full, 0);
+    computeCrossSections(frame, cross, full, dates(), options.crossSectionDates);
+    for (const b of bases) if (!names.includes(b.name)) delete full[b.name];
+  }
+  return { plan, full, rest: defs.filter((d) => !(d.name in full)) };
+}
+
+/** Full columns for every requested name, aligned with the frame's rows; NaN for warm-up and missing. */
+export function computeFeatures(frame: PriceFrame, names: readonly string[], ctx: ComputeContext = {}, options: Omit<ComputeOptions, 'onBatch' | 'batchRows'> = {}): FeatureColumns {
+  const { plan, full, rest } = prepare(frame, names, ctx, options);
+  for (const d of rest) full[d.name] = new Float64Array(plan.n);
+  computeTickers(plan, rest.filter(isSeries), rest.filter(isFlow), 0, frame.tickers.length, full, 0);
+  return { columns: Object.fromEntries(names.map((name) => [name, full[name]])) };
+}
+
+/**
+ * The same features handed over in ticker batches (options.onBatch); memory is the cross-sectional columns
+ * plus one batch. Batches arrive in ticker order and are awaited one at a time (a writer can stream them).
+ */
+export async function computeFeatureBatches(
+  frame: PriceFrame, names: readonly string[], ctx: ComputeContext, options: ComputeOptions & Required<Pick<ComputeOptions, 'onBatch'>>,
+): Promise<void> {
+  const { plan, full, rest } = prepare(frame, names, ctx, options);
+  const series = rest.filter(isSeries);
+  const flows = rest.filter(isFlow);
+  const batchRows = Math.max(1, options.batchRows ?? 262_144);
+  const buffers: Record<string, Float64Array> = {};
+  let k0 = 0;
+  while (k0 < frame.tickers.length) {
+    const rowFrom = frame.tickerStart[k0];
+    let k1 = k0 + 1;
+    while (k1 < frame.tickers.length && frame.tickerStart[k1 + 1] - rowFrom <= batchRows) k1++;
+    const rowTo = frame.tickerStart[k1];
+    const len = rowTo - rowFrom;
+    const targets: Record<string, Float64Array> = {};
+    for (const d of rest) {
+      if (!buffers[d.name] || buffers[d.name].length < len) buffers[d.name] = new Float64Array(Math.max(len, batchRows));
+      targets[d.name] = buffers[d.name].subarray(0, len);
+    }
+    computeTickers(plan, series, flows, k0, k1, targets, rowFrom);
+    const columns: Record<string, Float64Array> = {};
+    for (const name of names) columns[name] = targets[name] ?? full[name].subarray(rowFrom, rowTo);
+    await options.onBatch({ tickerFrom: k0, tickerTo: k1, rowFrom, rowTo, columns });
+    k0 = k1;
+  }
+}
+
+function computeCrossSections(frame: PriceFrame, cross: readonly CrossSectionFeature[], full: Record<string, Float64Array>, dates: DateIndex, only?: ReadonlySet<string>): void {
+  let dateIndex = dates.index;
+  if (only) {
+    const keep = Int32Array.from(dates.dates, (d) => (only.has(d) ? 1 : 0));
+    dateIndex = dateIndex.map((d) => (keep[d] ? d : -1));
+  }
+  const byDate = bucketsOf(dateIndex, dates.dates.length);
+  let bySector: ReturnType<typeof bucketsOf> | undefined;
+  for (const d of cross) {
+    let buckets = byDate;
+    if (d.by === 'date_sector33') {
+      if (!bySector) {
+        const groups = groupIndexOf(frame.sector33!);
+        bySector = bucketsOf(dateIndex, dates.dates.length, groups.index, groups.groups.length);
+      }
+      buckets = bySector;
+    }
+    const out = new Float64Array(frame.date.length);
+    transformBuckets(full[d.base], buckets.bucket, buckets.count, d.spec, out);
+    full[d.name] = out;
+  }
 }

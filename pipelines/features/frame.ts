@@ -10,7 +10,20 @@ export type PriceColumn = (typeof PRICE_COLUMNS)[number];
 /** One Float64Array per price column, aligned by row; NaN is missing. */
 export type PriceValues = Record<PriceColumn, Float64Array>;
 
-export interface PriceFrame extends PriceValues {
+/**
+ * Optional per-row columns some features read: traded value in yen (J-Quants TurnoverValue, unaffected by
+ * splits) and the 0/1 price-limit flags. A feature that needs one the input lacks is a FeatureError.
+ */
+export const AUX_COLUMNS = ['turnover', 'upper_limit', 'lower_limit'] as const;
+export type AuxColumn = (typeof AUX_COLUMNS)[number];
+
+/** What a frame may carry besides prices: aux columns and the TSE 33-sector code per row (for per-sector ranks). */
+export interface FrameExtras {
+  aux?: Partial<Record<AuxColumn, Float64Array>>;
+  sector33?: Array<string | null>;
+}
+
+export interface PriceFrame extends PriceValues, FrameExtras {
   /** Distinct tickers, ascending. */
   tickers: string[];
   /** Rows of tickers[k] are tickerStart[k] … tickerStart[k+1]−1; length tickers.length + 1. */
@@ -31,7 +44,7 @@ export interface PriceRow {
 }
 
 /** Unsorted columns, as a reader collects them. */
-export interface PriceColumns extends PriceValues {
+export interface PriceColumns extends PriceValues, FrameExtras {
   ticker: string[];
   date: string[];
 }
@@ -85,11 +98,20 @@ export function frameFromColumns(cols: PriceColumns): { frame: PriceFrame; order
       throw new FrameError(`ticker ${t} has two rows for ${date[src]}`);
     }
   }
-  for (const c of PRICE_COLUMNS) {
-    const from = cols[c];
-    const to = frame[c];
+  const reorder = (from: Float64Array, to: Float64Array) => {
     if (sorted) to.set(from);
     else for (let i = 0; i < n; i++) to[i] = from[order[i]];
+  };
+  for (const c of PRICE_COLUMNS) reorder(cols[c], frame[c]);
+  for (const c of AUX_COLUMNS) {
+    const from = cols.aux?.[c];
+    if (!from) continue;
+    if (from.length !== n) throw new FrameError(`column ${c} has ${from.length} rows, ticker ${n}`);
+    reorder(from, ((frame.aux ??= {})[c] = new Float64Array(n)));
+  }
+  if (cols.sector33) {
+    if (cols.sector33.length !== n) throw new FrameError(`column sector33 has ${cols.sector33.length} rows, ticker ${n}`);
+    frame.sector33 = sorted ? cols.sector33.slice() : Array.from(order, (o) => cols.sector33![o]);
   }
   starts.push(n);
   frame.tickerStart = Int32Array.from(starts);

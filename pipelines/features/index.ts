@@ -1,4 +1,7 @@
-export { computeFeatures, resolveFeatures, FeatureError, type ComputeContext, type FeatureColumns, type FlowAccessor } from './compute';
+export {
+  computeFeatureBatches, computeFeatures, resolveFeatures, FeatureError,
+  type ComputeContext, type ComputeOptions, type FeatureBatch, type FeatureColumns, type FlowAccessor,
+} from './compute';
 export {
   frameFromColumns, frameFromRows, rowsFromFrame, rowCount, tickerIndexOfRows, FrameError, PRICE_COLUMNS,
   type PriceColumn, type PriceColumns, type PriceFrame, type PriceRow,
@@ -8,7 +11,8 @@ export {
   loadManifest, parseManifest, selectFeatures, DEFAULT_MANIFEST_PATH, FEATURE_STATUSES, FeatureSelectionError, ManifestError,
   type FeatureManifest, type FeatureStatus, type ManifestFeature, type ManifestProblem,
 } from './manifest';
-export { featureCsv, parseCell, priceColumnsFromTable, readPriceColumns, PriceCsvReader, PriceInputError, PRICE_FILE_COLUMNS } from './price-file';
+export { featureCsv } from './feature-csv';
+export { parseCell, priceColumnsFromTable, readPriceColumns, PriceCsvReader, PriceInputError, OPTIONAL_PRICE_COLUMNS, PRICE_FILE_COLUMNS } from './price-file';
 export {
   featureDef, FEATURES, FEATURE_DTYPES, FEATURE_SOURCES, MAX_FLOW_OBSERVATIONS,
   type FeatureDef, type FeatureDtype, type FeatureParams, type FeatureSource, type FlowFeature, type SeriesFeature,

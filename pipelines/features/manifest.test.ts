@@ -12,6 +12,12 @@ function edited(edit: (doc: Record<string, any>) => void): string {
   return JSON.stringify(doc);
 }
 
+/** Index of an entry in the committed manifest's active list (tests address entries by name, not position). */
+const active = (parseDocument(committed).toJS() as { features: { active: Array<{ name: string }> } }).features.active.map((e) => e.name);
+const at = (name: string) => active.indexOf(name);
+const RSI = at('rsi_14');
+const FLOW = at('flow_persist_10');
+
 function problems(text: string): string[] {
   try {
     parseManifest(text, 'm.yaml');
@@ -51,23 +57,23 @@ describe('the committed manifest', () => {
 describe('manifest validation', () => {
   it.each<[string, (d: Record<string, any>) => void, string[]]>([
     ['an unknown key in an entry names the entry and the allowed keys',
-      (d) => { d.features.active[1].windw = 14; },
-      ['features.active[1] (rsi_14): unknown key "windw" (allowed: name, description, dtype, importance, source, warmup, params)']],
+      (d) => { d.features.active[RSI].windw = 14; },
+      [`features.active[${RSI}] (rsi_14): unknown key "windw" (allowed: name, description, dtype, importance, source, warmup, params)`]],
     ['an unknown top-level key', (d) => { d.owner = 'me'; }, ['(root): unknown key "owner" (allowed: version, lookback_sessions, features)']],
     ['an unknown section', (d) => { d.features.retired = []; }, ['features: unknown key "retired" (allowed: active, experimental, deprecated)']],
     ['a name in two sections', (d) => { d.features.experimental.push({ ...d.features.active[0] }); },
-      ['features.experimental[2] (returns_1d).name: returns_1d is also listed at features.active[0] (returns_1d)']],
+      ['features.experimental[1] (returns_1d).name: returns_1d is also listed at features.active[0] (returns_1d)']],
     ['a deprecated name still active', (d) => { d.features.deprecated[0].name = 'rsi_14'; },
-      ['features.deprecated[0] (rsi_14).name: rsi_14 is also listed at features.active[1] (rsi_14)']],
+      [`features.deprecated[0] (rsi_14).name: rsi_14 is also listed at features.active[${RSI}] (rsi_14)`]],
     ['an active feature without a kernel', (d) => { d.features.active[0].name = 'returns_2d'; },
-      [expect.stringMatching(/^features\.active\[0\] \(returns_2d\)\.name: no kernel is registered for returns_2d; registered: returns_1d, /) as unknown as string]],
-    ['a warmup that disagrees with the kernel', (d) => { d.features.active[1].warmup = 13; },
-      ['features.active[1] (rsi_14).warmup: is 13 but the rsi_14 kernel\'s is 14']],
-    ['params that disagree with the kernel', (d) => { d.features.active[1].params = { window: 20 }; },
-      ['features.active[1] (rsi_14).params: are {"window":20} but the rsi_14 kernel\'s are {"window":14}']],
-    ['a dtype and a source that disagree', (d) => { d.features.active[4].dtype = 'float64'; d.features.active[4].source = 'prices'; },
-      ['features.active[4] (flow_persist_10).dtype: is "float64" but the flow_persist_10 kernel\'s is "int32"',
-        'features.active[4] (flow_persist_10).source: is "prices" but the flow_persist_10 kernel\'s is "investor_types"']],
+      ['features.active[0] (returns_2d).name: no kernel is registered for returns_2d (did you mean returns_1d, returns_20d, returns_5d?)']],
+    ['a warmup that disagrees with the kernel', (d) => { d.features.active[RSI].warmup = 13; },
+      [`features.active[${RSI}] (rsi_14).warmup: is 13 but the rsi_14 kernel's is 14`]],
+    ['params that disagree with the kernel', (d) => { d.features.active[RSI].params = { window: 20 }; },
+      [`features.active[${RSI}] (rsi_14).params: are {"window":20} but the rsi_14 kernel's are {"window":14}`]],
+    ['a dtype and a source that disagree', (d) => { d.features.active[FLOW].dtype = 'float64'; d.features.active[FLOW].source = 'prices'; },
+      [`features.active[${FLOW}] (flow_persist_10).dtype: is "float64" but the flow_persist_10 kernel's is "int32"`,
+        `features.active[${FLOW}] (flow_persist_10).source: is "prices" but the flow_persist_10 kernel's is "investor_types"`]],
     ['an unknown dtype', (d) => { d.features.active[0].dtype = 'float32'; },
       ['features.active[0] (returns_1d).dtype: invalid value "float32"; allowed: float64, int32, bool']],
     ['importance is required (null when unknown)', (d) => { delete d.features.active[0].importance; },
@@ -83,7 +89,7 @@ describe('manifest validation', () => {
       [expect.stringMatching(/^features\.active\[0\] \(returns_1d\): unknown key "reason"/) as unknown as string]],
     ['a version that is not semver', (d) => { d.version = '1.0'; }, ['version: must be a semantic version MAJOR.MINOR.PATCH']],
     ['a lookback shorter than a warmup', (d) => { d.lookback_sessions = 10; },
-      ['lookback_sessions: is 10, less than the largest warmup of a computed feature (19)']],
+      ['lookback_sessions: is 10, less than the largest warmup of a computed feature (250)']],
   ])('%s', (_name, edit, expected) => {
     expect(problems(edited(edit))).toEqual(expected);
   });
@@ -102,25 +108,36 @@ describe('manifest validation', () => {
 
 describe('selectFeatures', () => {
   const manifest = loadManifest();
-  const active = ['returns_1d', 'rsi_14', 'vol_ratio_20', 'foreign_z_5', 'flow_persist_10'];
+  const activeNames = manifest.features.filter((f) => f.status === 'active').map((f) => f.name);
 
-  it('defaults to the active features, plus experimental on request; never deprecated', () => {
-    expect(selectFeatures(manifest)).toEqual(active);
-    expect(selectFeatures(manifest, { experimental: true })).toEqual([...active, 'returns_5d', 'sma_20']);
+  it('defaults to the active features in manifest order, plus experimental on request; never deprecated', () => {
+    expect(selectFeatures(manifest)).toEqual(activeNames);
+    expect(activeNames.length).toBeGreaterThanOrEqual(127);
+    expect(selectFeatures(manifest, { experimental: true })).toEqual([...activeNames, 'cs_gauss_returns_5d']);
+    expect(selectFeatures(manifest, { experimental: true })).not.toContain('log_return_1d');
   });
 
   it('keeps the order asked for', () => {
     expect(selectFeatures(manifest, { names: ['vol_ratio_20', 'returns_1d'] })).toEqual(['vol_ratio_20', 'returns_1d']);
-    expect(selectFeatures(manifest, { names: ['sma_20'], experimental: true })).toEqual(['sma_20']);
+    expect(selectFeatures(manifest, { names: ['cs_gauss_returns_5d'], experimental: true })).toEqual(['cs_gauss_returns_5d']);
   });
 
   it.each<[string, string[], boolean, RegExp]>([
-    ['unknown', ['rsi_15'], false, /^unknown feature "rsi_15"; allowed: returns_1d, rsi_14, vol_ratio_20, foreign_z_5, flow_persist_10$/],
-    ['experimental without the flag', ['sma_20'], false, /^feature sma_20 is experimental and experimental features are off \(--experimental\)/],
+    ['unknown, with the nearest names and a short list', ['rsi_15'], false,
+      /^unknown feature "rsi_15"; did you mean rsi_14, rsi_24, rsi_6\?; allowed: returns_1d, returns_5d, .* and \d+ more \(gogooku3 features list\)$/],
+    ['unknown, nothing near', ['zzz'], false, /^unknown feature "zzz"; allowed: returns_1d/],
+    ['experimental without the flag', ['cs_gauss_returns_5d'], false, /^feature cs_gauss_returns_5d is experimental and experimental features are off \(--experimental\)/],
     ['deprecated', ['log_return_1d'], true, /^feature log_return_1d was deprecated on 2026-10-01 \(a monotone transform/],
     ['repeated', ['rsi_14', 'rsi_14'], false, /rsi_14 is listed twice/],
   ])('%s → error listing what is allowed', (_name, names, experimental, message) => {
     expect(() => selectFeatures(manifest, { names, experimental })).toThrow(FeatureSelectionError);
     expect(() => selectFeatures(manifest, { names, experimental })).toThrow(message);
+  });
+});
+
+describe('the manifest as `features list --format json` shows it (snapshot: a change to a feature shows in review)', () => {
+  it('matches the snapshot', () => {
+    const manifest = loadManifest();
+    expect({ version: manifest.version, lookbackSessions: manifest.lookbackSessions, features: manifest.features.map((f) => [f.status, f.name, f.dtype, f.source, f.warmup, JSON.stringify(f.params)].join(' ')) }).toMatchSnapshot();
   });
 });

@@ -147,7 +147,10 @@ function crossCheck(doc: z.infer<typeof ManifestSchema>, raw: unknown): Manifest
       const def = FEATURES.get(entry.name);
       if (!def) {
         // A deprecated feature's kernel may already be gone: deprecation is the step before deletion.
-        if (status !== 'deprecated') problems.push({ path: at('name'), message: `no kernel is registered for ${entry.name}; registered: ${[...FEATURES.keys()].join(', ')}` });
+        if (status !== 'deprecated') {
+          const near = nearestNames(entry.name, [...FEATURES.keys()]);
+          problems.push({ path: at('name'), message: `no kernel is registered for ${entry.name}${near.length > 0 ? ` (did you mean ${near.join(', ')}?)` : ''}` });
+        }
         return;
       }
       if (status !== 'deprecated') maxWarmup = Math.max(maxWarmup, entry.warmup);
@@ -211,14 +214,42 @@ export function selectFeatures(manifest: FeatureManifest, options: { names?: rea
   const allowed = manifest.features.filter((f) => f.status === 'active' || (options.experimental && f.status === 'experimental'));
   if (!options.names) return allowed.map((f) => f.name);
   const byName = new Map(manifest.features.map((f) => [f.name, f]));
-  const allowedNames = allowed.map((f) => f.name).join(', ');
+  const allowedNames = allowedList(allowed.map((f) => f.name));
   for (const name of options.names) {
     const f = byName.get(name);
     if (f?.status === 'deprecated') throw new FeatureSelectionError(`feature ${name} was deprecated on ${f.deprecatedOn} (${f.reason}); allowed: ${allowedNames}`);
     if (f?.status === 'experimental' && !options.experimental) throw new FeatureSelectionError(`feature ${name} is experimental and experimental features are off (--experimental); allowed: ${allowedNames}`);
-    if (!f) throw new FeatureSelectionError(`unknown feature ${JSON.stringify(name)}; allowed: ${allowedNames}`);
+    if (!f) {
+      const near = nearestNames(name, allowed.map((a) => a.name));
+      throw new FeatureSelectionError(`unknown feature ${JSON.stringify(name)}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}; allowed: ${allowedNames}`);
+    }
   }
   const repeated = options.names.find((n, i) => options.names!.indexOf(n) !== i);
   if (repeated) throw new FeatureSelectionError(`feature ${repeated} is listed twice`);
   return [...options.names];
+}
+
+/** Up to 12 names in full; a longer list is summarised (the manifest has well over a hundred). */
+function allowedList(names: readonly string[]): string {
+  return names.length <= 12 ? names.join(', ') : `${names.slice(0, 8).join(', ')} and ${names.length - 8} more (gogooku3 features list)`;
+}
+
+/** Names within edit distance 2 of `name`, closest first, at most 3. */
+export function nearestNames(name: string, names: readonly string[]): string[] {
+  return names
+    .map((n) => ({ n, d: editDistance(name, n) }))
+    .filter((x) => x.d <= 2)
+    .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
+    .slice(0, 3)
+    .map((x) => x.n);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }

@@ -2,8 +2,13 @@ import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { frameFromColumns, frameFromRows, type PriceColumns } from './frame';
-import { featureCsv, parseCell, priceColumnsFromTable, PriceCsvReader, PriceInputError, readPriceColumns } from './price-file';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Table } from '../../contracts/tabular';
+import type { PriceColumns } from './frame';
+import {
+  OPTIONAL_PRICE_COLUMNS, parseCell, parseFlag, priceColumnsFromTable, PriceCsvReader, PriceInputError, readPriceColumns,
+  type OptionalPriceColumn,
+} from './price-file';
 
 const HEADER = 'ticker,date,open,high,low,close,volume';
 
@@ -131,29 +136,161 @@ describe('readPriceColumns', () => {
   });
 });
 
-describe('featureCsv', () => {
-  it('ticker,date,<features>; empty cell for NaN and non-finite; shortest round-trip numbers; CSV quoting', () => {
-    const frame = frameFromRows([
-      { ticker: '1301', date: '2024-01-04', open: 1, high: 1, low: 1, close: 1, volume: 1 },
-      { ticker: '1301', date: '2024-01-05', open: 1, high: 1, low: 1, close: 1, volume: 1 },
-      { ticker: 'A,B', date: '2024-01-04', open: 1, high: 1, low: 1, close: 1, volume: 1 },
-    ]);
-    const out = featureCsv(frame, ['x', 'y'], { x: Float64Array.of(NaN, 0.1 + 0.2, -0), y: Float64Array.of(Infinity, 1e21, 5) });
-    expect(out.toString('utf8')).toBe('ticker,date,x,y\n1301,2024-01-04,,\n1301,2024-01-05,0.30000000000000004,1e+21\n"A,B",2024-01-04,0,5\n');
+describe('parseFlag', () => {
+  it.each<[string, number | undefined]>([
+    ['1', 1], ['0', 0], ['true', 1], ['TRUE', 1], ['True', 1], ['false', 0], ['FALSE', 0], ['fAlSe', 0], ['', NaN],
+    ['2', undefined], ['-1', undefined], ['01', undefined], ['1.0', undefined], [' 1', undefined], ['yes', undefined],
+    ['t', undefined], ['tru', undefined], ['truee', undefined], ['falsy', undefined], ['TRUE ', undefined], ['null', undefined],
+  ])('%p → %p', (text, expected) => {
+    expect(parseFlag(text, 0, text.length)).toEqual(expected);
   });
 
-  it('property: what it writes, the reader of numbers reads back exactly', () => {
-    const { frame } = frameFromColumns({
-      ticker: ['1301'], date: ['2024-01-04'], open: Float64Array.of(1), high: Float64Array.of(1), low: Float64Array.of(1), close: Float64Array.of(1), volume: Float64Array.of(1),
-    });
-    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
-      const cell = featureCsv(frame, ['x'], { x: Float64Array.of(x) }).toString().split('\n')[1].split(',')[2];
-      expect(Object.is(parseCell(cell, 0, cell.length), x === 0 ? 0 : x)).toBe(true);
+  it('reads only its slice of the line', () => {
+    expect(parseFlag('x,true,0', 2, 6)).toBe(1);
+    expect(parseFlag('x,true,0', 7, 8)).toBe(0);
+  });
+});
+
+describe('optional columns', () => {
+  /** Three rows of cells per optional column, as CSV text and as Parquet plain values, and what both read as. */
+  const CELLS: Record<OptionalPriceColumn, { csv: string[]; table: Array<string | number | boolean | null>; read: Array<number | string | null> }> = {
+    turnover_value: { csv: ['1500000', '', '2.5e9'], table: [1500000, null, '2.5e9'], read: [1500000, NaN, 2.5e9] },
+    upper_limit: { csv: ['1', '', 'FALSE'], table: [true, null, 'FALSE'], read: [1, NaN, 0] },
+    lower_limit: { csv: ['0', 'true', 'False'], table: [0, 'true', false], read: [0, 1, 0] },
+    sector33: { csv: ['3050', '', '0050'], table: ['3050', '', '0050'], read: ['3050', null, '0050'] },
+  };
+  const AUX_KEY = { turnover_value: 'turnover', upper_limit: 'upper_limit', lower_limit: 'lower_limit' } as const;
+  const BARS = ['1301,2024-01-04,1,2,0.5,1.5,100', '1301,2024-01-05,1,2,0.5,1.6,100', '7203,2024-01-04,10,11,9,10.5,5'];
+  /** Every subset of the optional columns. */
+  const SUBSETS = Array.from({ length: 1 << OPTIONAL_PRICE_COLUMNS.length }, (_, m) => OPTIONAL_PRICE_COLUMNS.filter((_c, j) => m & (1 << j)));
+
+  /** The optional part of a result: which keys the reader set, and their values as plain arrays. */
+  const extras = (c: PriceColumns) => ({
+    keys: Object.keys(c).filter((k) => k === 'aux' || k === 'sector33'),
+    aux: c.aux && Object.fromEntries(Object.entries(c.aux).map(([k, v]) => [k, Array.from(v)])),
+    sector33: c.sector33,
+  });
+  const expected = (cols: readonly OptionalPriceColumn[]) => {
+    const aux = cols.filter((c) => c !== 'sector33');
+    const sector = cols.includes('sector33');
+    return {
+      keys: [...(aux.length > 0 ? ['aux'] : []), ...(sector ? ['sector33'] : [])],
+      aux: aux.length > 0 ? Object.fromEntries(aux.map((c) => [AUX_KEY[c], CELLS[c].read])) : undefined,
+      sector33: sector ? CELLS.sector33.read : undefined,
+    };
+  };
+  /** The optional columns first (reversed, so out of their usual order), then the required ones. */
+  const csvWith = (cols: readonly OptionalPriceColumn[], cell = (s: string) => s) => {
+    const names = [...cols].reverse();
+    const lines = BARS.map((bar, r) => [...names.map((c) => cell(CELLS[c].csv[r])), bar].join(','));
+    return `${[...names, HEADER].join(',')}\n${lines.join('\n')}\n`;
+  };
+  const tableWith = (cols: readonly OptionalPriceColumn[]): Table => {
+    const header = ['ticker', 'date', 'open', 'high', 'low', 'close', 'volume', ...cols];
+    const rows = BARS.map((bar, r) => ({
+      ...Object.fromEntries(bar.split(',').map((v, j) => [header[j], j < 2 ? v : Number(v)])),
+      ...Object.fromEntries(cols.map((c) => [c, CELLS[c].table[r]])),
+    }));
+    return { header, rows };
+  };
+
+  it.each(SUBSETS.map((cols) => [cols.join(',') || '(none)', cols]))('CSV with %s', (_name, cols) => {
+    const c = read(csvWith(cols));
+    expect(extras(c)).toStrictEqual(expected(cols));
+    expect(Array.from(c.close)).toEqual([1.5, 1.6, 10.5]);
+  });
+
+  it.each(SUBSETS.filter((cols) => cols.length > 0).map((cols) => [cols.join(','), cols]))('CSV with %s, every optional cell quoted', (_name, cols) => {
+    expect(extras(read(csvWith(cols, (s) => `"${s}"`)))).toStrictEqual(expected(cols));
+  });
+
+  it.each(SUBSETS.map((cols) => [cols.join(',') || '(none)', cols]))('Parquet rows with %s', (_name, cols) => {
+    expect(extras(priceColumnsFromTable(tableWith(cols), 'p.parquet'))).toStrictEqual(expected(cols));
+  });
+
+  it('quoted fields: a comma, a doubled quote and a line break in a code; a quoted note beside unquoted optional cells', () => {
+    const c = read(`note,sector33,${HEADER},upper_limit,turnover_value\n`
+      + `"a\nb",3050,1301,2024-01-04,1,2,0.5,1.5,100,1,"2000"\n`
+      + `x,"30,50",1301,2024-01-05,1,2,0.5,1.5,100,"true",\n`
+      + `y,"A ""B""",1301,2024-01-06,1,2,0.5,1.5,100,"",3\n`);
+    expect(extras(c)).toStrictEqual({ keys: ['aux', 'sector33'], aux: { turnover: [2000, NaN, 3], upper_limit: [1, 1, NaN] }, sector33: ['3050', '30,50', 'A "B"'] });
+  });
+
+  it('property: any chunking reads the same', () => {
+    const text = csvWith(OPTIONAL_PRICE_COLUMNS);
+    fc.assert(fc.property(fc.array(fc.nat(text.length), { maxLength: 6 }), (cuts) => {
+      const points = [0, ...cuts.sort((a, b) => a - b), text.length];
+      expect(extras(read(points.slice(1).map((p, i) => text.slice(points[i], p))))).toStrictEqual(expected(OPTIONAL_PRICE_COLUMNS));
     }));
   });
 
-  it('a column that does not match the frame is a programming error', () => {
-    const frame = frameFromRows([]);
-    expect(() => featureCsv(frame, ['x'], {})).toThrow(/column x does not match the frame/);
+  it('a file larger than the first buffers keeps every optional column aligned', () => {
+    const rows = Array.from({ length: 40_000 }, (_, i) => ({ turnover: i * 10, upper: i % 2, lower: i % 3 === 0 ? 1 : 0, sector: String(i >> 12) }));
+    const lines = rows.map((r, i) => `T${i >> 8},2024-01-04,1,2,0.5,${i},100,${r.turnover},${r.upper},${r.lower ? 'true' : 'false'},${r.sector}`);
+    const c = read(`${HEADER},turnover_value,upper_limit,lower_limit,sector33\n${lines.join('\n')}\n`);
+    expect(extras(c)).toStrictEqual({
+      keys: ['aux', 'sector33'], sector33: rows.map((r) => r.sector),
+      aux: { turnover: rows.map((r) => r.turnover), upper_limit: rows.map((r) => r.upper), lower_limit: rows.map((r) => r.lower) },
+    });
+  });
+
+  const BAD_HEADER = `${HEADER},turnover_value,upper_limit,lower_limit,sector33`;
+  const OK = '1301,2024-01-04,1,2,0.5,1.5,100,5,1,0,3050';
+  it.each<[string, string, string]>([
+    ['a word for a flag', '1301,2024-01-05,1,2,0.5,1.5,100,5,yes,0,3050', 'line 3: row 2, column upper_limit: not a flag (expected true, false, 1 or 0): "yes"'],
+    ['a decimal flag', '1301,2024-01-05,1,2,0.5,1.5,100,5,0,1.0,3050', 'line 3: row 2, column lower_limit: not a flag (expected true, false, 1 or 0): "1.0"'],
+    ['a flag with a space', '1301,2024-01-05,1,2,0.5,1.5,100,5,0, 1,3050', 'line 3: row 2, column lower_limit: not a flag (expected true, false, 1 or 0): " 1"'],
+    ['a quoted bad flag', '1301,2024-01-05,1,2,0.5,1.5,100,5,"2",0,3050', 'line 3: row 2, column upper_limit: not a flag (expected true, false, 1 or 0): "2"'],
+    ['a non-numeric turnover', '1301,2024-01-05,1,2,0.5,1.5,100,1e,0,0,3050', 'line 3: row 2, column turnover_value: not a number: "1e"'],
+    ['a short row', '1301,2024-01-05,1,2,0.5,1.5,100,5,0,0', 'line 3: row 2 has 10 fields, but the header has 11'],
+  ])('CSV: %s is an error naming the line, row and column', (_name, bad, message) => {
+    expect(() => read(`${BAD_HEADER}\n${OK}\n${bad}\n`)).toThrow(new PriceInputError('p.csv', message));
+  });
+
+  it.each<[string, Record<string, string | number | boolean | null>, string]>([
+    ['a flag of 2', { upper_limit: 2 }, 'row 1, column upper_limit: not a flag (expected true, false, 1 or 0): 2'],
+    ['a word for a flag', { lower_limit: 'yes' }, 'row 1, column lower_limit: not a flag (expected true, false, 1 or 0): "yes"'],
+    ['a boolean turnover', { turnover_value: true }, 'row 1, column turnover_value: not a number: true'],
+    ['a boolean sector', { sector33: true }, 'row 1, column sector33: expected a sector code: true'],
+    ['a fractional sector', { sector33: 30.5 }, 'row 1, column sector33: expected a sector code: 30.5'],
+  ])('Parquet rows: %s', (_name, patch, message) => {
+    const row = { ticker: '1301', date: '2024-01-04', open: 1, high: 2, low: 0.5, close: 1.5, volume: 100, ...patch };
+    expect(() => priceColumnsFromTable({ header: Object.keys(row), rows: [row] }, 'p.parquet')).toThrow(new PriceInputError('p.parquet', message));
+  });
+
+  describe('Parquet files', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'price-file-pq-'));
+    async function writeParquet(name: string, select: string): Promise<string> {
+      const file = path.join(dir, name);
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      try {
+        await connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+      return file;
+    }
+    const BARS_SQL = [`'1301', DATE '2024-01-04', 1.0, 2.0, 0.5, 1.5, 100::BIGINT`, `'1301', DATE '2024-01-05', 1.0, 2.0, 0.5, 1.6, 100::BIGINT`];
+
+    it.each<[string, OptionalPriceColumn[], string[], ReturnType<typeof extras>]>([
+      ['none', [], [], { keys: [], aux: undefined, sector33: undefined }],
+      ['typed: DOUBLE turnover, BOOLEAN flags, VARCHAR sector', ['turnover_value', 'upper_limit', 'lower_limit', 'sector33'],
+        [`1.5e6, true, false, '3050'`, 'NULL, NULL, true, NULL'],
+        { keys: ['aux', 'sector33'], aux: { turnover: [1.5e6, NaN], upper_limit: [1, NaN], lower_limit: [0, 1] }, sector33: ['3050', null] }],
+      ['as J-Quants sends them: BIGINT turnover, "1"/"0" flags', ['turnover_value', 'upper_limit', 'lower_limit'],
+        [`1500000::BIGINT, '1', '0'`, `0::BIGINT, '0', ''`],
+        { keys: ['aux'], aux: { turnover: [1.5e6, 0], upper_limit: [1, 0], lower_limit: [0, NaN] }, sector33: undefined }],
+      ['INTEGER flags, INTEGER sector (read as its digits)', ['upper_limit', 'sector33'], ['1, 3050', '0, NULL'],
+        { keys: ['aux', 'sector33'], aux: { upper_limit: [1, 0] }, sector33: ['3050', null] }],
+    ])('%s', async (name, cols, cells, want) => {
+      const rows = BARS_SQL.map((bar, r) => `(${[bar, ...(cols.length > 0 ? [cells[r]] : [])].join(', ')})`).join(', ');
+      const names = ['ticker', 'date', 'open', 'high', 'low', 'close', 'volume', ...cols].join(', ');
+      const file = await writeParquet(`${name.replace(/\W+/g, '_')}.parquet`, `SELECT * FROM (VALUES ${rows}) t(${names})`);
+      const c = await readPriceColumns(file);
+      expect(extras(c)).toStrictEqual(want);
+      expect(Array.from(c.close)).toEqual([1.5, 1.6]);
+    });
   });
 });

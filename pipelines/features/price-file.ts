@@ -1,5 +1,12 @@
 /**
- * Price files → PriceColumns, and feature columns → CSV text.
+ * Price files → PriceColumns: the `--prices` input of `features compute`.
+ *
+ * A CSV or Parquet file with the columns ticker,date,open,high,low,close,volume (split-adjusted; in any order;
+ * an empty cell or null is missing). Read as well when the file has them, for the features that need them:
+ *   turnover_value           traded value in yen (→ aux.turnover)
+ *   upper_limit, lower_limit price-limit flags: true/false (any case) or 1/0; empty is missing
+ *   sector33                 TSE 33-sector code as text, e.g. "3050"; empty is missing
+ * Every other column is ignored.
  *
  * CSV is read in chunks straight into Float64Arrays: no row objects and no string per numeric cell (numbers
  * are parsed from the line's characters), since `features compute` is benchmarked on millions of rows.
@@ -8,10 +15,26 @@
  */
 import { createReadStream } from 'node:fs';
 import { readTable, tableFormat, type Table } from '../../contracts/tabular';
-import { csvCell } from '../io/csv';
-import { PRICE_COLUMNS, rowCount, type PriceColumns, type PriceFrame } from './frame';
+import { PRICE_COLUMNS, type AuxColumn, type PriceColumns } from './frame';
+
+/** Moved to ./feature-csv; re-exported for existing importers. */
+export { featureCsv } from './feature-csv';
 
 export const PRICE_FILE_COLUMNS = ['ticker', 'date', ...PRICE_COLUMNS] as const;
+
+/** Read when the header has them; a column the file lacks is absent from the result (no aux key, no sector33). */
+export const OPTIONAL_PRICE_COLUMNS = ['turnover_value', 'upper_limit', 'lower_limit', 'sector33'] as const;
+export type OptionalPriceColumn = (typeof OPTIONAL_PRICE_COLUMNS)[number];
+
+/** Every column a reader takes, required then optional; CSV `bounds` are indexed by it. */
+const COLUMNS = [...PRICE_FILE_COLUMNS, ...OPTIONAL_PRICE_COLUMNS] as const;
+/** The aux column each numeric optional column fills. */
+const AUX_OF = { turnover_value: 'turnover', upper_limit: 'upper_limit', lower_limit: 'lower_limit' } as const satisfies Record<Exclude<OptionalPriceColumn, 'sector33'>, AuxColumn>;
+type NumericOptional = keyof typeof AUX_OF;
+const NUMERIC_OPTIONAL = Object.keys(AUX_OF) as NumericOptional[];
+const TURNOVER = COLUMNS.indexOf('turnover_value');
+const SECTOR = COLUMNS.indexOf('sector33');
+const NOT_A_FLAG = 'not a flag (expected true, false, 1 or 0)';
 
 export class PriceInputError extends Error {
   constructor(readonly file: string, detail: string) {
@@ -54,6 +77,23 @@ export function parseCell(s: string, a: number, b: number): number | undefined {
   const text = s.slice(a, b);
   const v = NUMBER_CHARS.test(text) ? Number(text) : NaN;
   return v - v === 0 ? v : undefined;
+}
+
+/** Whether s[a, a + word.length) is `word` (lower case ASCII letters), ignoring case; allocation-free. */
+function isWord(s: string, a: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if ((s.charCodeAt(a + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** A flag cell: 1 for 1/true, 0 for 0/false (true/false in any case), NaN for an empty cell, else undefined. */
+export function parseFlag(s: string, a: number, b: number): number | undefined {
+  switch (b - a) {
+    case 0: return NaN;
+    case 1: { const c = s.charCodeAt(a); return c === 49 ? 1 : c === 48 ? 0 : undefined; }
+    case 4: return isWord(s, a, 'true') ? 1 : undefined;
+    case 5: return isWord(s, a, 'false') ? 0 : undefined;
+    default: return undefined;
+  }
 }
 
 /** Where an RFC 4180 scan stands: at a field start, in an unquoted field, in quotes, just after a quote. */
@@ -110,9 +150,11 @@ export class PriceCsvReader {
   private rest = '';
   private line = 0;
   private first = true;
-  /** Index of each PRICE_FILE_COLUMNS column in the file's header. */
+  /** Index of each COLUMNS column in the file's header; −1 for an optional column the file lacks. */
   private index: number[] | null = null;
-  /** For each field of the file, its PRICE_FILE_COLUMNS index or −1. */
+  /** The COLUMNS indexes the file has, ascending. */
+  private present: number[] = [];
+  /** For each field of the file, its COLUMNS index or −1. */
   private want: Int32Array | null = null;
   private width = 0;
   private n = 0;
@@ -121,7 +163,13 @@ export class PriceCsvReader {
   private nums: Float64Array[] = PRICE_COLUMNS.map(() => new Float64Array(1 << 14));
   private readonly dates = new Map<string, string>();
   private lastTicker = '';
-  private readonly bounds = new Int32Array(2 * PRICE_FILE_COLUMNS.length);
+  private readonly bounds = new Int32Array(2 * COLUMNS.length);
+  /** Whether the file has any optional column (else a row costs one test more), which numeric ones, their values. */
+  private extra = false;
+  private auxColumns: number[] = [];
+  private aux: Float64Array[] = [];
+  private sector: Array<string | null> | null = null;
+  private lastSector = '';
 
   constructor(readonly file: string) {}
 
@@ -169,7 +217,14 @@ export class PriceCsvReader {
     }
     if (!this.index) throw new PriceInputError(this.file, 'no header line (the file is empty)');
     const [open, high, low, close, volume] = this.nums.map((a) => a.slice(0, this.n));
-    return { ticker: this.ticker, date: this.date, open, high, low, close, volume };
+    const cols: PriceColumns = { ticker: this.ticker, date: this.date, open, high, low, close, volume };
+    if (this.auxColumns.length > 0) {
+      const aux: NonNullable<PriceColumns['aux']> = {};
+      this.auxColumns.forEach((c, k) => { aux[AUX_OF[COLUMNS[c] as NumericOptional]] = this.aux[k].slice(0, this.n); });
+      cols.aux = aux;
+    }
+    if (this.sector) cols.sector33 = this.sector;
+    return cols;
   }
 
   private fail(line: number, detail: string): PriceInputError {
@@ -192,9 +247,10 @@ export class PriceCsvReader {
       fields = parts.length;
       if (fields === this.width) {
         str = '';
-        for (let c = 0; c < PRICE_FILE_COLUMNS.length; c++) {
+        for (let k = 0; k < this.present.length; k++) {
+          const c = this.present[k];
           b[2 * c] = str.length;
-          str += parts[this.index![c]];
+          str += parts[this.index[c]];
           b[2 * c + 1] = str.length;
         }
       }
@@ -216,20 +272,42 @@ export class PriceCsvReader {
       date = raw;
     }
     const i = this.n;
-    if (i >= this.nums[0].length) this.nums = this.nums.map((a) => grow(a, i));
+    if (i >= this.nums[0].length) {
+      this.nums = this.nums.map((a) => grow(a, i));
+      this.aux = this.aux.map((a) => grow(a, i));
+    }
     for (let c = 0; c < PRICE_COLUMNS.length; c++) {
       const v = parseCell(str, b[2 * c + 4], b[2 * c + 5]);
       if (v === undefined) throw this.bad(line, row, c + 2, str, 'not a number');
       this.nums[c][i] = v;
     }
+    if (this.extra) this.optional(str, line, row, i);
     this.ticker.push(ticker);
     this.date.push(date);
     this.n++;
   }
 
+  /** Reads row i's optional columns from the located fields (as record() reads the required ones). */
+  private optional(str: string, line: number, row: number, i: number): void {
+    const b = this.bounds;
+    for (let k = 0; k < this.auxColumns.length; k++) {
+      const c = this.auxColumns[k];
+      const number = c === TURNOVER;
+      const v = number ? parseCell(str, b[2 * c], b[2 * c + 1]) : parseFlag(str, b[2 * c], b[2 * c + 1]);
+      if (v === undefined) throw this.bad(line, row, c, str, number ? 'not a number' : NOT_A_FLAG);
+      this.aux[k][i] = v;
+    }
+    if (this.sector) {
+      const a = b[2 * SECTOR];
+      const e = b[2 * SECTOR + 1];
+      const last = this.lastSector; // rows come grouped by ticker: the code is nearly always the previous row's
+      this.sector.push(a === e ? null : e - a === last.length && str.startsWith(last, a) ? last : (this.lastSector = str.slice(a, e)));
+    }
+  }
+
   private bad(line: number, row: number, c: number, str: string, why: string): PriceInputError {
     const cell = str.slice(this.bounds[2 * c], this.bounds[2 * c + 1]);
-    return this.fail(line, `row ${row}, column ${PRICE_FILE_COLUMNS[c]}: ${why}: ${JSON.stringify(cell)}`);
+    return this.fail(line, `row ${row}, column ${COLUMNS[c]}: ${why}: ${JSON.stringify(cell)}`);
   }
 
   /** Records where each wanted column starts and ends in an unquoted line; returns the number of fields. */
@@ -253,14 +331,30 @@ export class PriceCsvReader {
     if (missing.length > 0) {
       throw this.fail(line, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${names.join(',')}; need ${PRICE_FILE_COLUMNS.join(',')})`);
     }
-    this.index = PRICE_FILE_COLUMNS.map((c) => names.indexOf(c));
+    const index = COLUMNS.map((c) => names.indexOf(c));
+    this.index = index;
     this.want = new Int32Array(names.length).fill(-1);
-    this.index.forEach((f, c) => { this.want![f] = c; });
+    this.present = COLUMNS.map((_, c) => c).filter((c) => index[c] >= 0);
+    for (const c of this.present) this.want[index[c]] = c;
+    this.auxColumns = NUMERIC_OPTIONAL.map((name) => COLUMNS.indexOf(name)).filter((c) => index[c] >= 0);
+    this.aux = this.auxColumns.map(() => new Float64Array(this.nums[0].length));
+    this.sector = index[SECTOR] >= 0 ? [] : null;
+    this.extra = this.auxColumns.length > 0 || this.sector !== null;
     this.width = names.length;
   }
 }
 
-/** Columns from a table read by contracts/tabular (Parquet): plain values, null for missing. */
+type TableCell = Table['rows'][number][string];
+
+/** A table cell as a number (finite, or numeric text), or as a flag (BOOLEAN, 0/1, flag text); null is NaN. */
+function tableNumber(v: TableCell): number | undefined {
+  const x = v === null ? NaN : typeof v === 'number' ? v : typeof v === 'string' ? parseCell(v, 0, v.length) : undefined;
+  return x === undefined || (!Number.isNaN(x) && !Number.isFinite(x)) ? undefined : x;
+}
+const tableFlag = (v: TableCell): number | undefined =>
+  v === null ? NaN : typeof v === 'boolean' ? Number(v) : typeof v === 'string' ? parseFlag(v, 0, v.length) : v === 0 || v === 1 ? v : undefined;
+
+/** Columns from a table read by contracts/tabular (Parquet): plain values, null for missing; integer sector33 → its digits. */
 export function priceColumnsFromTable(table: Table, file: string): PriceColumns {
   const missing = PRICE_FILE_COLUMNS.filter((c) => !table.header.includes(c));
   if (missing.length > 0) throw new PriceInputError(file, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${table.header.join(',')})`);
@@ -268,6 +362,9 @@ export function priceColumnsFromTable(table: Table, file: string): PriceColumns 
   const nums = PRICE_COLUMNS.map(() => new Float64Array(n));
   const ticker: string[] = new Array<string>(n);
   const date: string[] = new Array<string>(n);
+  const auxNames = NUMERIC_OPTIONAL.filter((c) => table.header.includes(c));
+  const aux = auxNames.map(() => new Float64Array(n));
+  const sector33 = table.header.includes('sector33') ? new Array<string | null>(n) : undefined;
   table.rows.forEach((r, i) => {
     const bad = (c: string, why: string) => new PriceInputError(file, `row ${i + 1}, column ${c}: ${why}: ${JSON.stringify(r[c])}`);
     if (r.ticker === null || r.ticker === '') throw bad('ticker', 'empty ticker');
@@ -275,17 +372,35 @@ export function priceColumnsFromTable(table: Table, file: string): PriceColumns 
     if (typeof r.date !== 'string' || !DATE.test(r.date)) throw bad('date', 'expected a date YYYY-MM-DD');
     date[i] = r.date;
     PRICE_COLUMNS.forEach((c, j) => {
-      const v = r[c];
-      const x = v === null ? NaN : typeof v === 'number' ? v : typeof v === 'string' ? parseCell(v, 0, v.length) : undefined;
-      if (x === undefined || (!Number.isNaN(x) && !Number.isFinite(x))) throw bad(c, 'not a number');
+      const x = tableNumber(r[c]);
+      if (x === undefined) throw bad(c, 'not a number');
       nums[j][i] = x;
     });
+    auxNames.forEach((c, k) => {
+      const x = c === 'turnover_value' ? tableNumber(r[c]) : tableFlag(r[c]);
+      if (x === undefined) throw bad(c, c === 'turnover_value' ? 'not a number' : NOT_A_FLAG);
+      aux[k][i] = x;
+    });
+    if (sector33) {
+      const v = r.sector33;
+      if (v !== null && typeof v !== 'string' && !Number.isSafeInteger(v)) throw bad('sector33', 'expected a sector code');
+      sector33[i] = v === null || v === '' ? null : String(v);
+    }
   });
   const [open, high, low, close, volume] = nums;
-  return { ticker, date, open, high, low, close, volume };
+  const cols: PriceColumns = { ticker, date, open, high, low, close, volume };
+  if (auxNames.length > 0) cols.aux = Object.fromEntries(auxNames.map((c, k) => [AUX_OF[c], aux[k]]));
+  if (sector33) cols.sector33 = sector33;
+  return cols;
 }
 
-/** Reads `ticker,date,open,high,low,close,volume` from CSV (streamed) or Parquet; extra columns are ignored. */
+/**
+ * Reads a price file, CSV (streamed) or Parquet: the columns ticker,date,open,high,low,close,volume, required,
+ * and the OPTIONAL_PRICE_COLUMNS the file has — turnover_value into aux.turnover, the flags upper_limit and
+ * lower_limit (true/false/1/0 → 1/0, empty → NaN) into aux, sector33 as text (empty → null). An optional
+ * column the file lacks is absent from the result; any other column is ignored. Throws PriceInputError naming
+ * the file (and for CSV the line) for an unreadable file, a missing required column or a bad cell.
+ */
 export async function readPriceColumns(file: string): Promise<PriceColumns> {
   if (tableFormat(file) === 'parquet') return priceColumnsFromTable(await readTable(file), file);
   const reader = new PriceCsvReader(file);
@@ -298,60 +413,4 @@ export async function readPriceColumns(file: string): Promise<PriceColumns> {
     throw new PriceInputError(file, `cannot read the file: ${why}`);
   }
   return reader.end();
-}
-
-/** A growing byte buffer, so a large output is never one huge string (or a rope of a million lines). */
-class ByteSink {
-  private length = 0;
-
-  constructor(private buf: Buffer) {}
-
-  write(s: string): void {
-    const need = this.length + s.length * 3;
-    if (need > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
-      this.buf.copy(next, 0, 0, this.length);
-      this.buf = next;
-    }
-    this.length += this.buf.write(s, this.length, 'utf8');
-  }
-
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.length);
-  }
-}
-
-/**
- * `ticker,date,<names…>` in frame order, as UTF-8 bytes; an empty cell where a value is missing (NaN, or not
- * finite). Numbers are written in JavaScript's shortest round-trip form, so a reader gets the exact double.
- */
-export function featureCsv(frame: PriceFrame, names: readonly string[], columns: Record<string, Float64Array>): Buffer {
-  const cols = names.map((n) => columns[n]);
-  for (const [j, c] of cols.entries()) {
-    if (!c || c.length !== rowCount(frame)) throw new RangeError(`column ${names[j]} does not match the frame`);
-  }
-  // Typical lines are ~25 bytes of key and ~20 per value; a good first guess saves copying on growth.
-  const out = new ByteSink(Buffer.allocUnsafe(Math.min(2 ** 30, 4096 + rowCount(frame) * (25 + 20 * names.length))));
-  out.write(`${['ticker', 'date', ...names].map(csvCell).join(',')}\n`);
-  let batch = '';
-  let rows = 0;
-  for (let k = 0; k < frame.tickers.length; k++) {
-    const ticker = `${csvCell(frame.tickers[k])},`;
-    for (let i = frame.tickerStart[k]; i < frame.tickerStart[k + 1]; i++) {
-      const d = frame.date[i];
-      batch += ticker + (DATE.test(d) ? d : csvCell(d));
-      for (let j = 0; j < cols.length; j++) {
-        const v = cols[j][i];
-        batch += v - v === 0 ? `,${v}` : ',';
-      }
-      batch += '\n';
-      if (++rows === 1024) {
-        out.write(batch);
-        batch = '';
-        rows = 0;
-      }
-    }
-  }
-  out.write(batch);
-  return out.bytes();
 }

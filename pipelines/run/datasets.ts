@@ -39,8 +39,8 @@ export const QUARANTINE: ColumnSpec[] = [
 export const ADJUSTED_PRICES: ColumnSpec[] = [
   { name: 'ticker', type: 'string' }, { name: 'date', type: 'date' },
   { name: 'open', type: 'double' }, { name: 'high', type: 'double' }, { name: 'low', type: 'double' }, { name: 'close', type: 'double' },
-  { name: 'volume', type: 'double' }, { name: 'adjustment_factor', type: 'double' }, { name: 'cum_factor', type: 'double' },
-  { name: 'upper_limit', type: 'boolean' }, { name: 'lower_limit', type: 'boolean' }, { name: 'section', type: 'string' },
+  { name: 'volume', type: 'double' }, { name: 'turnover_value', type: 'double' }, { name: 'adjustment_factor', type: 'double' }, { name: 'cum_factor', type: 'double' },
+  { name: 'upper_limit', type: 'boolean' }, { name: 'lower_limit', type: 'boolean' }, { name: 'section', type: 'string' }, { name: 'sector33', type: 'string' },
 ];
 
 export const featureColumns = (names: readonly string[]): ColumnSpec[] => [

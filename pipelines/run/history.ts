@@ -1,5 +1,6 @@
 import { dividendsPerRow, investorTypesTimeline, tickerOfCode, totalReturnFactors, type DividendRow, type InvestorTypeRow } from '../adjust';
-import { computeFeatures, computeLabels, DEFAULT_HORIZONS, featureDef, loadManifest, selectFeatures, type FlowAccessor, type LabelHorizon } from '../features';
+import { computeFeatureBatches, computeLabels, DEFAULT_HORIZONS, featureDef, loadManifest, selectFeatures, type FeatureBatch, type FlowAccessor, type LabelHorizon } from '../features';
+import { FLOW_SERIES } from '../features/define';
 import { frameFromColumns, type PriceColumns, type PriceFrame } from '../features/frame';
 import { MAX_FLOW_OBSERVATIONS } from '../features/registry';
 import type { Row } from '../storage/types';
@@ -10,6 +11,8 @@ import { fingerprint } from './fingerprint';
 export interface FeaturePlan {
   version: string;
   names: string[];
+  /** The manifest's lookback_sessions: how far before its block a feature's window starts. */
+  lookbackSessions: number;
   fingerprint: string;
   horizons: readonly LabelHorizon[];
   labelNames: string[];
@@ -25,7 +28,8 @@ export function featurePlan(includeExperimental: boolean, dividendAdjustment: 'n
   return {
     version: manifest.version,
     names,
-    fingerprint: fingerprint('manifest', manifest.version, names, dividendAdjustment),
+    lookbackSessions: manifest.lookbackSessions,
+    fingerprint: fingerprint('manifest', manifest.version, names, manifest.lookbackSessions, dividendAdjustment),
     horizons,
     labelNames: horizons.map((h) => h.name),
     labelHorizon: Math.max(...horizons.map((h) => h.to)),
@@ -41,35 +45,48 @@ const esc = (s: string) => s.replace(/'/g, "''");
 
 interface History {
   frame: PriceFrame;
-  /** Per frame row: the cumulative split factor and that factor over the ticker's latest one (scale to as-of-row units). */
+  /** Per frame row: the cumulative split factor over the window's latest one (scale to as-of-row units). */
   unitScale: Float64Array;
   section: Array<string | null>;
 }
 
 /**
- * Every ticker's whole stored history up to `maxDate`, split-adjusted as of its latest row. A feature of
- * session D is then computed over all sessions up to D, the same way in a backfill and in a daily run, so
- * both give the same value; values measured in price or volume units are brought back to D's own share
- * units (point in time: a later split never changes a feature of D).
+ * Features of session D are computed over the window that starts `lookback` sessions before the first
+ * session of D's calendar quarter and ends at D. The window depends on D alone, so a backfill (one window
+ * per quarter, emitting all its sessions) and a daily increment (the window up to D) see the same rows and
+ * give the same values, bit for bit, also for indicators that never forget their start (Wilder and EMA
+ * seeds, OBV, A/D). A daily run reads at most lookback + one quarter of sessions.
  */
-const loaded = new WeakMap<PipelineContext, Map<string, Promise<History>>>();
-
-/** Features and labels of one run read the same history: load it once per (run, last date). */
-function loadHistory(ctx: PipelineContext, maxDate: string): Promise<History> {
-  let byDate = loaded.get(ctx);
-  if (!byDate) loaded.set(ctx, (byDate = new Map()));
-  let history = byDate.get(maxDate);
-  if (!history) byDate.set(maxDate, (history = readHistory(ctx, maxDate)));
-  return history;
+export function featureWindowStart(calendar: PipelineContext['calendar'], date: string, lookback: number): string {
+  const year = Number(date.slice(0, 4));
+  const quarter = Math.floor((Number(date.slice(5, 7)) - 1) / 3);
+  const dayBefore = quarter === 0 ? `${year - 1}-12-31` : `${year}-${['03-31', '06-30', '09-30'][quarter - 1]}`;
+  return calendar.addSessions(calendar.next(dayBefore), -lookback);
 }
 
-async function readHistory(ctx: PipelineContext, maxDate: string): Promise<History> {
+/** The block key of a session: sessions of one quarter share a window start. */
+export const featureBlock = (date: string): string => `${date.slice(0, 4)}Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
+
+/**
+ * Every ticker's stored rows in [fromDate, maxDate], split-adjusted as of its latest row there; values
+ * measured in price or volume units are brought back to each row's own share units after computing (point
+ * in time: a later split never changes a feature of D).
+ */
+async function readHistory(ctx: PipelineContext, fromDate: string, maxDate: string): Promise<History> {
   await ctx.warehouse.refresh(['adjusted_prices']);
   const rows = await ctx.warehouse.query(
-    `SELECT ticker, CAST(date AS VARCHAR) AS date, open, high, low, close, volume, cum_factor, section FROM adjusted_prices WHERE date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
+    `SELECT ticker, CAST(date AS VARCHAR) AS date, open, high, low, close, volume, turnover_value, upper_limit, lower_limit, cum_factor, section, sector33 FROM adjusted_prices WHERE date >= DATE '${esc(fromDate)}' AND date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
   );
   const n = rows.length;
-  const cols: PriceColumns = { ticker: new Array<string>(n), date: new Array<string>(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+  const turnover = new Float64Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const sector33 = new Array<string | null>(n);
+  const cols: PriceColumns = {
+    ticker: new Array<string>(n), date: new Array<string>(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
+    aux: { turnover, upper_limit: upper, lower_limit: lower }, sector33,
+  };
+  const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : NaN);
   const unitScale = new Float64Array(n);
   const section = new Array<string | null>(n);
   const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
@@ -88,6 +105,10 @@ async function readHistory(ctx: PipelineContext, maxDate: string): Promise<Histo
       cols.low[i] = num(r.low) * ratio;
       cols.close[i] = num(r.close) * ratio;
       cols.volume[i] = num(r.volume) / ratio;
+      turnover[i] = num(r.turnover_value);
+      upper[i] = flag(r.upper_limit);
+      lower[i] = flag(r.lower_limit);
+      sector33[i] = typeof r.sector33 === 'string' ? r.sector33 : null;
       unitScale[i] = 1 / ratio;
       section[i] = r.section === null ? null : String(r.section);
     }
@@ -144,7 +165,7 @@ async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row
 async function flowAccessor(ctx: PipelineContext, history: History, maxDate: string): Promise<FlowAccessor> {
   await ctx.warehouse.refresh(['validated_investor_types']);
   const rows = (await ctx.warehouse.query(
-    `SELECT CAST(published_date AS VARCHAR) AS published_date, CAST(start_date AS VARCHAR) AS start_date, CAST(end_date AS VARCHAR) AS end_date, section, foreigners_balance FROM validated_investor_types WHERE published_date < DATE '${esc(maxDate)}'`,
+    `SELECT CAST(published_date AS VARCHAR) AS published_date, CAST(start_date AS VARCHAR) AS start_date, CAST(end_date AS VARCHAR) AS end_date, section, ${FLOW_SERIES.join(', ')} FROM validated_investor_types WHERE published_date < DATE '${esc(maxDate)}'`,
   ).catch(() => [])) as unknown as InvestorTypeRow[];
   const sessions = [...new Set(history.frame.date)].sort();
   const sessionIndex = new Map(sessions.map((d, i) => [d, i]));
@@ -152,15 +173,15 @@ async function flowAccessor(ctx: PipelineContext, history: History, maxDate: str
   const perSection = new Map<string, Float64Array>();
   const cache = new Map<string, Float64Array>();
   const n = MAX_FLOW_OBSERVATIONS;
-  return (_k, i) => {
+  return (series, _k, i) => {
     const sec = history.section[i];
     if (!sec) return null;
     const s = sessionIndex.get(history.frame.date[i])!;
-    const key = `${sec}|${s}`;
+    const key = `${series}|${sec}|${s}`;
     let view = cache.get(key);
     if (!view) {
-      let all = perSection.get(sec);
-      if (!all) perSection.set(sec, (all = timeline.lastN(sec, 'foreigners_balance', n)));
+      let all = perSection.get(`${series}|${sec}`);
+      if (!all) perSection.set(`${series}|${sec}`, (all = timeline.lastN(sec, series, n)));
       view = all.subarray(s * n, s * n + n);
       cache.set(key, view);
     }
@@ -168,21 +189,42 @@ async function flowAccessor(ctx: PipelineContext, history: History, maxDate: str
   };
 }
 
-function byDate(frame: PriceFrame, columns: Record<string, Float64Array>, names: readonly string[]): HistoryResult {
+interface Kept {
+  /** Per frame row: its index among the kept rows, or −1. */
+  slot: Int32Array;
+  rowsOf: Map<string, number[]>;
+  tickerOf: string[];
+  count: number;
+}
+
+/** The rows of the dates kept, numbered: only they are stored, so a long window costs no result memory. */
+function keptRows(frame: PriceFrame, keep: ReadonlySet<string>): Kept {
+  const slot = new Int32Array(frame.date.length).fill(-1);
   const rowsOf = new Map<string, number[]>();
-  frame.date.forEach((d, i) => {
-    const list = rowsOf.get(d);
-    if (list) list.push(i);
-    else rowsOf.set(d, [i]);
-  });
-  const tickerOf = new Array<string>(frame.date.length);
-  for (let k = 0; k < frame.tickers.length; k += 1) for (let i = frame.tickerStart[k]; i < frame.tickerStart[k + 1]; i += 1) tickerOf[i] = frame.tickers[k];
+  const tickerOf: string[] = [];
+  let count = 0;
+  for (let k = 0; k < frame.tickers.length; k += 1) {
+    for (let i = frame.tickerStart[k]; i < frame.tickerStart[k + 1]; i += 1) {
+      const d = frame.date[i];
+      if (!keep.has(d)) continue;
+      slot[i] = count;
+      tickerOf.push(frame.tickers[k]);
+      const list = rowsOf.get(d);
+      if (list) list.push(count);
+      else rowsOf.set(d, [count]);
+      count += 1;
+    }
+  }
+  return { slot, rowsOf, tickerOf, count };
+}
+
+function resultOf(kept: Kept, columns: Record<string, Float64Array>, names: readonly string[]): HistoryResult {
   return {
     rowsFor(date) {
-      return (rowsOf.get(date) ?? []).map((i) => {
-        const row: Row = { ticker: tickerOf[i], date };
+      return (kept.rowsOf.get(date) ?? []).map((j) => {
+        const row: Row = { ticker: kept.tickerOf[j], date };
         for (const name of names) {
-          const v = columns[name][i];
+          const v = columns[name][j];
           row[name] = Number.isFinite(v) ? v : null;
         }
         return row;
@@ -191,23 +233,49 @@ function byDate(frame: PriceFrame, columns: Record<string, Float64Array>, names:
   };
 }
 
-export async function computeHistoryFeatures(ctx: PipelineContext, plan: FeaturePlan, maxDate: string): Promise<HistoryResult> {
-  const history = await loadHistory(ctx, maxDate);
+/**
+ * Features of `dates` (sessions of one block, see featureWindowStart) over their window. Computed in ticker
+ * batches; only the rows of `dates` are kept, and cross-sectional features are ranked only on those dates.
+ */
+export async function computeHistoryFeatures(ctx: PipelineContext, plan: FeaturePlan, dates: readonly string[]): Promise<HistoryResult> {
+  const sorted = [...dates].sort();
+  const maxDate = sorted[sorted.length - 1];
+  const history = await readHistory(ctx, featureWindowStart(ctx.calendar, sorted[0], plan.lookbackSessions), maxDate);
+  const keep = new Set(sorted);
+  const kept = keptRows(history.frame, keep);
+  const columns: Record<string, Float64Array> = Object.fromEntries(plan.names.map((n) => [n, new Float64Array(kept.count)]));
+  const units = plan.names.map((n) => featureDef(n)?.unit);
   const needsFlows = plan.names.some((n) => featureDef(n)?.kind === 'flows');
-  const { columns } = computeFeatures(history.frame, plan.names, needsFlows ? { investorFlows: await flowAccessor(ctx, history, maxDate) } : {});
-  for (const name of plan.names) {
-    const scale = (featureDef(name) as { scale?: 'price' | 'volume' } | undefined)?.scale;
-    if (!scale) continue;
-    const col = columns[name];
-    for (let i = 0; i < col.length; i += 1) col[i] = scale === 'price' ? col[i] * history.unitScale[i] : col[i] / history.unitScale[i];
-  }
-  return byDate(history.frame, columns, plan.names);
+  const flowCtx = needsFlows ? { investorFlows: await flowAccessor(ctx, history, maxDate) } : {};
+  await computeFeatureBatches(history.frame, plan.names, flowCtx, {
+    crossSectionDates: keep,
+    onBatch({ rowFrom, rowTo, columns: batch }: FeatureBatch) {
+      plan.names.forEach((name, f) => {
+        const from = batch[name];
+        const to = columns[name];
+        const unit = units[f];
+        for (let i = rowFrom; i < rowTo; i += 1) {
+          const j = kept.slot[i];
+          if (j < 0) continue;
+          const v = from[i - rowFrom];
+          to[j] = unit === 'price' ? v * history.unitScale[i] : unit === 'volume' ? v / history.unitScale[i] : v;
+        }
+      });
+    },
+  });
+  return resultOf(kept, columns, plan.names);
 }
 
-export async function computeHistoryLabels(ctx: PipelineContext, plan: FeaturePlan, maxDate: string): Promise<HistoryResult> {
-  const history = await loadHistory(ctx, maxDate);
-  const dates = history.frame.date;
-  const first = dates.reduce((a, b) => (b < a ? b : a), maxDate);
-  const { columns } = computeLabels(history.frame, { horizons: plan.horizons, sessions: ctx.calendar.sessions(first, maxDate) });
-  return byDate(history.frame, columns, plan.labelNames);
+/** Labels of the sessions from fromDate on; they read closes up to maxDate only. */
+export async function computeHistoryLabels(ctx: PipelineContext, plan: FeaturePlan, fromDate: string, maxDate: string): Promise<HistoryResult> {
+  const history = await readHistory(ctx, fromDate, maxDate);
+  const { columns } = computeLabels(history.frame, { horizons: plan.horizons, sessions: ctx.calendar.sessions(fromDate, maxDate) });
+  const kept = keptRows(history.frame, new Set(history.frame.date));
+  const compact = Object.fromEntries(plan.labelNames.map((name) => {
+    const out = new Float64Array(kept.count);
+    const col = columns[name];
+    for (let i = 0; i < col.length; i += 1) if (kept.slot[i] >= 0) out[kept.slot[i]] = col[i];
+    return [name, out];
+  }));
+  return resultOf(kept, compact, plan.labelNames);
 }

@@ -2,7 +2,7 @@ import type { Row } from '../storage/types';
 import { readFromPrevious, type PipelineContext } from './context';
 import { ADJUSTED_PRICES, featureColumns, labelColumns } from './datasets';
 import { contentChecksum, fingerprint } from './fingerprint';
-import { computeHistoryFeatures, computeHistoryLabels, featurePlan, type HistoryResult } from './history';
+import { computeHistoryFeatures, computeHistoryLabels, featureBlock, featurePlan, type HistoryResult } from './history';
 import type { PartitionTask, TaskOutcome } from './tasks';
 
 /** Carried from one session to the next within a run (and rebuilt from the lake and ledger at its start). */
@@ -33,6 +33,7 @@ export async function loadTransformState(ctx: PipelineContext, firstDate: string
 /** Pure: the adjusted rows of one session from its validated rows and the factors carried so far. */
 export function adjustSession(validated: readonly Row[], listed: readonly Row[], cum: Map<string, number>, sectionOf: (marketCode: string | null, date: string) => string | null): { rows: Row[]; cum: Map<string, number> } {
   const market = new Map(listed.map((r) => [String(r.ticker), r.market_code === null ? null : String(r.market_code)]));
+  const sector33 = new Map(listed.map((r) => [String(r.ticker), typeof r.sector33_code === 'string' ? r.sector33_code : null]));
   const next = new Map(cum);
   const rows = validated.map((v) => {
     const ticker = String(v.ticker);
@@ -40,16 +41,16 @@ export function adjustSession(validated: readonly Row[], listed: readonly Row[],
     const c = (next.get(ticker) ?? 1) * factor;
     next.set(ticker, c);
     return {
-      ticker, date: v.date, open: v.open, high: v.high, low: v.low, close: v.close, volume: v.volume,
+      ticker, date: v.date, open: v.open, high: v.high, low: v.low, close: v.close, volume: v.volume, turnover_value: v.turnover_value ?? null,
       adjustment_factor: factor, cum_factor: c, upper_limit: v.upper_limit ?? null, lower_limit: v.lower_limit ?? null,
-      section: sectionOf(market.get(ticker) ?? null, String(v.date)),
+      section: sectionOf(market.get(ticker) ?? null, String(v.date)), sector33: sector33.get(ticker) ?? null,
     } as Row;
   });
   return { rows, cum: next };
 }
 
 export function adjustTask(ctx: PipelineContext, state: TransformState, date: string, validateChecksum: string, sectionOf: (code: string | null, date: string) => string | null): PartitionTask {
-  const input = fingerprint('adjust@1', date, validateChecksum, state.lastChain);
+  const input = fingerprint('adjust@2', date, validateChecksum, state.lastChain);
   return {
     step: 'adjust',
     partition: date,
@@ -74,11 +75,23 @@ export async function advanceChain(ctx: PipelineContext, state: TransformState, 
   state.chain.set(date, state.lastChain);
 }
 
-/** Feature partitions of the sessions given; the history is computed once, only if some partition needs it. */
+/**
+ * Feature partitions of the sessions given. The sessions of one block (a quarter: they share a window start)
+ * are computed together, once, and only if some partition of the block needs it.
+ */
 export function featureTasks(ctx: PipelineContext, state: TransformState, dates: string[]): PartitionTask[] {
   const plan = featurePlan(ctx.includeExperimental, ctx.dividendAdjustment);
-  let history: Promise<HistoryResult> | undefined;
-  const load = () => (history ??= computeHistoryFeatures(ctx, plan, dates[dates.length - 1]));
+  const blocks = new Map<string, { dates: string[]; result?: Promise<HistoryResult> }>();
+  for (const date of dates) {
+    const key = featureBlock(date);
+    const block = blocks.get(key);
+    if (block) block.dates.push(date);
+    else blocks.set(key, { dates: [date] });
+  }
+  const load = (date: string) => {
+    const block = blocks.get(featureBlock(date))!;
+    return (block.result ??= computeHistoryFeatures(ctx, plan, block.dates));
+  };
   return dates.map((date) => {
     const input = fingerprint('features@1', plan.fingerprint, state.chain.get(date));
     return {
@@ -86,7 +99,7 @@ export function featureTasks(ctx: PipelineContext, state: TransformState, dates:
       partition: date,
       inputFingerprint: input,
       async run(): Promise<TaskOutcome> {
-        const rows = (await load()).rowsFor(date).map((r) => ({ ...r, manifest_version: plan.version }));
+        const rows = (await load(date)).rowsFor(date).map((r) => ({ ...r, manifest_version: plan.version }));
         await ctx.lake.writePartition('features', date, featureColumns(plan.names), rows, { runId: ctx.runId, inputFingerprint: input });
         return { rowsIn: rows.length, rowsOut: rows.length, rowsQuarantined: 0, outputChecksum: contentChecksum(rows, ['ticker']) };
       },
@@ -103,15 +116,16 @@ export async function labelTasks(ctx: PipelineContext, state: TransformState, da
   const plan = featurePlan(false, ctx.dividendAdjustment);
   const horizon = plan.labelHorizon;
   const last = dates[dates.length - 1];
-  let history: Promise<HistoryResult> | undefined;
-  const load = () => (history ??= computeHistoryLabels(ctx, plan, last));
   const targets: string[] = [];
   // Every session whose horizon ends inside this run: from `horizon` sessions before the first date.
   let d = dates[0];
   for (let i = 0; i < horizon; i += 1) d = ctx.calendar.prev(d);
   for (; d <= ctx.calendar.addSessions(last, -horizon); d = ctx.calendar.next(d)) targets.push(d);
   // Sessions before the stored history have no prices to label.
-  return targets.filter((date) => adjusted.has(date)).flatMap((date) => {
+  const labelled = targets.filter((date) => adjusted.has(date));
+  let history: Promise<HistoryResult> | undefined;
+  const load = () => (history ??= computeHistoryLabels(ctx, plan, labelled[0], last));
+  return labelled.flatMap((date) => {
     const end = ctx.calendar.addSessions(date, horizon);
     const endChain = state.chain.get(end);
     if (!endChain) return [];

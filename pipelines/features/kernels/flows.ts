@@ -53,3 +53,16 @@ export function signSum(series: Float64Array, window: number): number {
   }
   return total;
 }
+
+/** Sum of the last `window` observations (yen, thousands as published). NaN when fewer are visible or any is missing. */
+export function windowSum(series: Float64Array, window: number): number {
+  const n = series.length;
+  if (n < window || window < 1) return NaN;
+  let total = 0;
+  for (let i = n - window; i < n; i++) {
+    const v = series[i];
+    if (!(v - v === 0)) return NaN;
+    total += v;
+  }
+  return total;
+}

@@ -74,7 +74,8 @@ describe('rsi (Wilder, TA-Lib conventions)', () => {
   it.each<[string, number[], number, number[]]>([
     ['needs period+1 values: 14 closes give nothing', closes.slice(0, 14), 14, Array(14).fill(N)],
     ['flat: gain+loss = 0 → TA-Lib writes 0 (not 50, not NaN)', [5, 5, 5, 5], 2, [N, N, 0, 0]],
-    ['moves inside TA-Lib\'s 1e-8 zero band also read as flat', [1, 1 + 4e-9, 1, 1 + 4e-9], 2, [N, N, 0, 0]],
+    ['moves inside TA-Lib\'s 1e-14 zero band read as flat; 4e-9 moves do not', [1, 1 + 4e-15, 1, 1 + 4e-15], 2, [N, N, 0, 0]],
+    ['4e-9 moves are real moves (TA-Lib gives 50 then 75)', [1, 1 + 4e-9, 1, 1 + 4e-9], 2, [N, N, 50, 75]],
     ['only rises → 100', [1, 2, 3, 4], 2, [N, N, 100, 100]],
     ['only falls → 0', [4, 3, 2, 1], 2, [N, N, 0, 0]],
     ['flat, then a rise → 100 once the average is non-zero', [5, 5, 5, 6], 2, [N, N, 0, 100]],

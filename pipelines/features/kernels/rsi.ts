@@ -1,7 +1,7 @@
 import { checkPeriod, forEachRun, outputFor } from './runs';
 
-/** TA-Lib's TA_IS_ZERO band: a gain+loss sum inside (−1e-8, 1e-8) counts as zero. */
-const TA_ZERO = 1e-8;
+/** TA-Lib's TA_IS_ZERO band (TA_EPSILON of the TA-Lib our oracle is built from): a gain+loss sum inside (−1e-14, 1e-14) counts as zero. */
+const TA_ZERO = 1e-14;
 
 /**
  * Wilder's RSI with TA-Lib's conventions (default compatibility, no unstable period), so values match
@@ -9,8 +9,8 @@ const TA_ZERO = 1e-8;
  * - the first value is at index `period`: average gain and loss are the simple means of the first
  *   `period` changes; after that each is smoothed as (prev·(period−1) + today) / period;
  * - RSI = 100 · (avgGain / (avgGain + avgLoss)); a zero change counts as a gain of 0;
- * - when avgGain + avgLoss is zero within TA-Lib's 1e-8 band (a flat series) the value is 0, not 50 or NaN.
- *   That band is absolute, so prices whose daily moves are below ~1e-8 read as flat.
+ * - when avgGain + avgLoss is zero within TA-Lib's 1e-14 band (a flat series) the value is 0, not 50 or NaN.
+ *   That band is absolute, so prices whose daily moves are below ~1e-14 read as flat.
  *
  * Missing inputs follow runs.ts: the average restarts after a gap and needs `period` fresh changes.
  * Wilder smoothing never forgets its seed completely: values depend (with weight ((period−1)/period)^k)
