@@ -1,22 +1,39 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context';
-import { calendarCommand } from './calendar';
-import { contractsCommand } from './contracts';
-import { featuresCommand } from './features';
-import { jquantsCommand } from './jquants';
-import { queryCommand } from './query';
-import { runCommand } from './run';
-import { simCommand } from './sim';
-import { startCommand } from './start';
 
-/** The subcommands of `gogooku3`; each lives in its own module beside this one. */
-export function registerCommands(program: Command, ctx: CliContext): void {
-  program.addCommand(calendarCommand(ctx));
-  program.addCommand(contractsCommand(ctx));
-  program.addCommand(featuresCommand(ctx));
-  program.addCommand(jquantsCommand(ctx));
-  program.addCommand(runCommand(ctx));
-  program.addCommand(queryCommand(ctx));
-  program.addCommand(simCommand(ctx));
-  program.addCommand(startCommand(ctx));
+type CommandFactory = (ctx: CliContext) => Command;
+
+/**
+ * The subcommands of `gogooku3`; each lives in its own module beside this one. Modules are required when
+ * registered, so a run of one command loads only that command's dependencies (startup is part of what
+ * `features compute` is benchmarked on).
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
+  ['calendar', () => (require('./calendar') as typeof import('./calendar')).calendarCommand],
+  ['contracts', () => (require('./contracts') as typeof import('./contracts')).contractsCommand],
+  ['features', () => (require('./features') as typeof import('./features')).featuresCommand],
+  ['jquants', () => (require('./jquants') as typeof import('./jquants')).jquantsCommand],
+  ['run', () => (require('./run') as typeof import('./run')).runCommand],
+  ['query', () => (require('./query') as typeof import('./query')).queryCommand],
+  ['sim', () => (require('./sim') as typeof import('./sim')).simCommand],
+  ['start', () => (require('./start') as typeof import('./start')).startCommand],
+];
+
+export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
+
+/** Registers every subcommand, or only `only` when it names one (help and unknown names need them all). */
+export function registerCommands(program: Command, ctx: CliContext, only?: string): void {
+  const chosen = COMMANDS.filter(([name]) => name === only);
+  for (const [, load] of chosen.length > 0 ? chosen : COMMANDS) program.addCommand(load()(ctx));
+}
+
+/** The subcommand an argv names: its first argument that is neither a global option nor an option's value. */
+export function commandOf(argv: readonly string[], optionsWithValues: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return undefined;
+    if (!a.startsWith('-')) return a;
+    if (optionsWithValues.includes(a)) i++;
+  }
+  return undefined;
 }

@@ -4,10 +4,11 @@ import { computeFeatureBatches, computeFeatures, unavailableInputs } from '../fe
 import { dateIndexOf, normalizeColumns, type CrossSectionSpec } from '../features/cross-section';
 import { frameFromColumns, FrameError, rowCount, type PriceFrame } from '../features/frame';
 import { csvSink, outputFormatOf, parquetSink } from '../features/output';
+import { defaultWorkers } from '../features/parallel';
 import { FeatureSelectionError, loadManifest, ManifestError, selectFeatures, type FeatureManifest } from '../features/manifest';
 import { OPTIONAL_PRICE_COLUMNS, PRICE_FILE_COLUMNS, PriceInputError, readPriceColumns } from '../features/price-file';
 import { FEATURES } from '../features/registry';
-import { action, CliError, formatOption, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
+import { action, CliError, formatOption, intArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
 
 const MANIFEST_HELP = 'feature manifest YAML (default: pipelines/features/manifest.yaml)';
 
@@ -60,6 +61,7 @@ interface ComputeOptions {
   manifest?: string;
   normalize: NormalizeChoice;
   clip: number;
+  workers?: number;
 }
 
 const NORMALIZE_CHOICES = ['none', 'robust-z', 'rank-gauss', 'zscore', 'rank'] as const;
@@ -110,6 +112,7 @@ function computeCommand(ctx: CliContext): Command {
     .option('--experimental', 'also allow experimental features (and include them in the default set)')
     .addOption(new Option('--normalize <method>', 'cross-sectional normalisation of every output column per date (statistics of one date only)').choices(NORMALIZE_CHOICES).default('none'))
     .option('--clip <z>', 'clip robust-z / zscore values to ±z', numberArg('--clip', 0.1, 1000), 5)
+    .option('--workers <n>', 'worker threads for the computation (default: none below 200,000 rows, else one per CPU, at most 4)', intArg('--workers', 0, 64))
     .option('--manifest <file>', MANIFEST_HELP)
     .action(action(ctx, async (opts: ComputeOptions) => {
       const manifest = manifestFrom(opts.manifest);
@@ -146,7 +149,8 @@ function computeCommand(ctx: CliContext): Command {
             await sink.write(frame, from, to, Object.fromEntries(names.map((n) => [n, normal[n].subarray(from, to)])));
           }
         } else {
-          await computeFeatureBatches(frame, names, {}, { batchRows: BATCH_ROWS, onBatch: (b) => sink.write(frame, b.rowFrom, b.rowTo, b.columns) });
+          const workers = opts.workers ?? defaultWorkers(rowCount(frame));
+          await computeFeatureBatches(frame, names, {}, { batchRows: BATCH_ROWS, workers, onBatch: (b) => sink.write(frame, b.rowFrom, b.rowTo, b.columns) });
         }
         await sink.commit();
       } catch (error) {
@@ -159,7 +163,7 @@ function computeCommand(ctx: CliContext): Command {
 }
 
 /** Rows per batch handed from the engine to the writer: one Parquet row group. */
-const BATCH_ROWS = 262_144;
+const BATCH_ROWS = 131_072;
 
 export function featuresCommand(ctx: CliContext): Command {
   return subcommand('features', 'the feature manifest and feature computation over adjusted daily prices')

@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, createContext, type CliContext } from './context';
 import type { Env } from '../config/config';
-import { registerCommands } from './commands';
+import { commandOf, registerCommands } from './commands';
 
-export function buildProgram(ctx: CliContext, setOverrides: (o: Record<string, string | undefined>) => void): Command {
+/** `only`: the subcommand about to run, so that only its module is loaded (see registerCommands). */
+export function buildProgram(ctx: CliContext, setOverrides: (o: Record<string, string | undefined>) => void, only?: string): Command {
   const program = new Command('gogooku3')
     .description('gogooku3: J-Quants data → contracts → TSE calendar → features → models, on your own cluster')
     .version(require('../../package.json').version)
@@ -16,7 +17,7 @@ export function buildProgram(ctx: CliContext, setOverrides: (o: Record<string, s
       const o = cmd.opts();
       setOverrides({ dataDir: o.dataDir, jquantsUrl: o.jquantsUrl, logLevel: o.logLevel });
     });
-  registerCommands(program, ctx);
+  registerCommands(program, ctx, only);
   // Every subcommand inherits output routing and error handling so tests can run the CLI in-process.
   const apply = (cmd: Command) => {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
@@ -30,7 +31,7 @@ export function buildProgram(ctx: CliContext, setOverrides: (o: Record<string, s
 export async function main(argv: string[], env: Env = process.env, io?: { out?: (t: string) => void; err?: (t: string) => void }): Promise<number> {
   let overrides: Record<string, string | undefined> = {};
   const ctx = createContext(env, () => overrides, io);
-  const program = buildProgram(ctx, (o) => { overrides = o; });
+  const program = buildProgram(ctx, (o) => { overrides = o; }, commandOf(argv, ['--data-dir', '--jquants-url', '--log-level']));
   try {
     await program.parseAsync(argv);
   } catch (error) {

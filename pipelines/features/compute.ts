@@ -40,6 +40,11 @@ export interface ComputeOptions {
   onBatch?: (batch: FeatureBatch) => void | Promise<void>;
   /** Rows per batch (whole tickers; a ticker longer than this is a batch of its own). Default 262,144. */
   batchRows?: number;
+  /**
+   * Worker threads for batches (0: compute on this thread). Flow features always run on this thread. The
+   * results are identical either way; threads pay off from a few hundred thousand rows (parallel.ts).
+   */
+  workers?: number;
 }
 
 export interface FeatureBatch {
@@ -107,14 +112,14 @@ export function unavailableInputs(defs: readonly FeatureDef[], frame: PriceFrame
 }
 
 /** The requested definitions plus the bases of cross-sectional ones. */
-function withBases(defs: readonly FeatureDef[]): FeatureDef[] {
+export function withBases(defs: readonly FeatureDef[]): FeatureDef[] {
   const out = [...defs];
   for (const d of defs) if (d.kind === 'cross_section' && !out.some((o) => o.name === d.base)) out.push(FEATURES.get(d.base)!);
   return out;
 }
 
 /** Per-row inputs of series kernels: frame columns, plus the market return when some kernel reads it. */
-type Inputs = Record<SeriesInput, Float64Array | undefined>;
+export type Inputs = Record<SeriesInput, Float64Array | undefined>;
 
 interface Plan {
   frame: PriceFrame;
@@ -123,7 +128,37 @@ interface Plan {
   n: number;
 }
 
-function inputsOf(frame: PriceFrame, defs: readonly FeatureDef[], dates: () => DateIndex): Inputs {
+/**
+ * Series features of tickers [k0, k1) into `targets` (name → array whose element 0 is row `offset`): the
+ * part of the engine a worker thread runs, so it needs only row offsets and input columns.
+ */
+export function computeSeriesRange(
+  tickerStart: Int32Array, inputs: Partial<Record<SeriesInput, Float64Array>>, series: readonly SeriesFeature[],
+  k0: number, k1: number, targets: Record<string, Float64Array>, offset: number,
+): void {
+  const groups = new Set<SeriesGroup>();
+  for (const d of series) groups.add(d.group);
+  let scratch = new Float64Array(0);
+  for (let k = k0; k < k1; k++) {
+    const start = tickerStart[k];
+    const end = tickerStart[k + 1];
+    if (end === start) continue;
+    for (const group of groups) {
+      const ins = group.inputs.map((c) => inputs[c]!.subarray(start, end));
+      let spare = 0;
+      const outs = group.outputs.map((name) => {
+        const target = targets[name];
+        if (target) return target.subarray(start - offset, end - offset);
+        const len = end - start;
+        if (scratch.length < (spare + 1) * len) scratch = new Float64Array(Math.max(scratch.length * 2, (spare + 1) * len));
+        return scratch.subarray(spare * len, ++spare * len);
+      });
+      group.compute(ins, outs);
+    }
+  }
+}
+
+export function inputsOf(frame: PriceFrame, defs: readonly FeatureDef[], dates: () => DateIndex): Inputs {
   const aux = (c: AuxColumn) => frame.aux?.[c];
   const inputs: Inputs = {
     open: frame.open, high: frame.high, low: frame.low, close: frame.close, volume: frame.volume,
@@ -136,7 +171,7 @@ function inputsOf(frame: PriceFrame, defs: readonly FeatureDef[], dates: () => D
   return inputs;
 }
 
-interface DateIndex {
+export interface DateIndex {
   index: Int32Array;
   dates: string[];
 }
@@ -147,26 +182,15 @@ interface DateIndex {
  */
 function computeTickers(plan: Plan, series: readonly SeriesFeature[], flows: readonly FlowFeature[], k0: number, k1: number, targets: Record<string, Float64Array>, offset: number): void {
   const { frame, inputs } = plan;
-  const groups = new Map<SeriesGroup, void>();
-  for (const d of series) groups.set(d.group);
-  let scratch = new Float64Array(0);
+  if (flows.length === 0) {
+    computeSeriesRange(frame.tickerStart, inputs as Partial<Record<SeriesInput, Float64Array>>, series, k0, k1, targets, offset);
+    return;
+  }
   for (let k = k0; k < k1; k++) {
+    computeSeriesRange(frame.tickerStart, inputs as Partial<Record<SeriesInput, Float64Array>>, series, k, k + 1, targets, offset);
     const start = frame.tickerStart[k];
     const end = frame.tickerStart[k + 1];
-    if (end === start) continue;
-    for (const group of groups.keys()) {
-      const ins = group.inputs.map((c) => inputs[c]!.subarray(start, end));
-      let spare = 0;
-      const outs = group.outputs.map((name) => {
-        const target = targets[name];
-        if (target) return target.subarray(start - offset, end - offset);
-        const len = end - start;
-        if (scratch.length < (spare + 1) * len) scratch = new Float64Array(Math.max(scratch.length * 2, (spare + 1) * len));
-        return scratch.subarray(spare * len, ++spare * len);
-      });
-      group.compute(ins, outs);
-    }
-    if (flows.length > 0) computeFlows(plan, flows, k, start, end, targets, offset);
+    if (end > start) computeFlows(plan, flows, k, start, end, targets, offset);
   }
 }
 
@@ -233,6 +257,11 @@ export function computeFeatures(frame: PriceFrame, names: readonly string[], ctx
 export async function computeFeatureBatches(
   frame: PriceFrame, names: readonly string[], ctx: ComputeContext, options: ComputeOptions & Required<Pick<ComputeOptions, 'onBatch'>>,
 ): Promise<void> {
+  if ((options.workers ?? 0) > 0 && !withBases(resolveFeatures(names, ctx, frame)).some(isFlow)) {
+    // Required here, not imported: parallel.ts builds on this module.
+    const { computeFeatureBatchesParallel } = require('./parallel') as typeof import('./parallel');
+    return computeFeatureBatchesParallel(frame, names, ctx, options, options.workers!);
+  }
   const { plan, full, rest } = prepare(frame, names, ctx, options);
   const series = rest.filter(isSeries);
   const flows = rest.filter(isFlow);
@@ -258,23 +287,32 @@ export async function computeFeatureBatches(
   }
 }
 
-function computeCrossSections(frame: PriceFrame, cross: readonly CrossSectionFeature[], full: Record<string, Float64Array>, dates: DateIndex, only?: ReadonlySet<string>): void {
+/** The buckets each cross-sectional feature is transformed over: per date, or per date and sector33. */
+export function crossBuckets(frame: PriceFrame, cross: readonly CrossSectionFeature[], dates: DateIndex, only?: ReadonlySet<string>): Map<CrossSectionFeature, ReturnType<typeof bucketsOf>> {
   let dateIndex = dates.index;
   if (only) {
     const keep = Int32Array.from(dates.dates, (d) => (only.has(d) ? 1 : 0));
     dateIndex = dateIndex.map((d) => (keep[d] ? d : -1));
   }
-  const byDate = bucketsOf(dateIndex, dates.dates.length);
+  const out = new Map<CrossSectionFeature, ReturnType<typeof bucketsOf>>();
+  let byDate: ReturnType<typeof bucketsOf> | undefined;
   let bySector: ReturnType<typeof bucketsOf> | undefined;
   for (const d of cross) {
-    let buckets = byDate;
     if (d.by === 'date_sector33') {
       if (!bySector) {
         const groups = groupIndexOf(frame.sector33!);
         bySector = bucketsOf(dateIndex, dates.dates.length, groups.index, groups.groups.length);
       }
-      buckets = bySector;
+      out.set(d, bySector);
+    } else {
+      out.set(d, (byDate ??= bucketsOf(dateIndex, dates.dates.length)));
     }
+  }
+  return out;
+}
+
+function computeCrossSections(frame: PriceFrame, cross: readonly CrossSectionFeature[], full: Record<string, Float64Array>, dates: DateIndex, only?: ReadonlySet<string>): void {
+  for (const [d, buckets] of crossBuckets(frame, cross, dates, only)) {
     const out = new Float64Array(frame.date.length);
     transformBuckets(full[d.base], buckets.bucket, buckets.count, d.spec, out);
     full[d.name] = out;

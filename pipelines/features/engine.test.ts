@@ -166,3 +166,31 @@ describe('cross-sectional features and the market index', () => {
     expect(beta[79]).toBeCloseTo(1, 10);
   });
 });
+
+describe('on worker threads (parallel.ts)', () => {
+  const frame = market(9, 90);
+  const names = ['returns_1d', 'rsi_14', 'macd', 'macd_hist', 'beta_60', 'cs_rank_returns_5d', 'sector_z_returns_20d', 'amihud_20', 'obv'];
+  const full = computeFeatures(frame, names).columns;
+
+  it.each([[1, 100], [2, 200], [3, 1_000]])('%d workers, batches of %d rows: bit-identical to the in-thread engine, in ticker order', async (workers, batchRows) => {
+    const got: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    let nextRow = 0;
+    await computeFeatureBatches(frame, names, {}, {
+      workers, batchRows,
+      onBatch(b) {
+        expect(b.rowFrom).toBe(nextRow);
+        nextRow = b.rowTo;
+        for (const n of names) got[n].push(...b.columns[n]);
+      },
+    });
+    expect(nextRow).toBe(frame.date.length);
+    for (const n of names) expect(Float64Array.from(got[n])).toEqual(full[n]);
+  });
+
+  it('a failing writer stops the run with its error and the threads end', async () => {
+    await expect(computeFeatureBatches(frame, names, {}, {
+      workers: 2, batchRows: 100,
+      onBatch(b) { if (b.tickerFrom > 2) throw new Error('disk full'); },
+    })).rejects.toThrow('disk full');
+  });
+});

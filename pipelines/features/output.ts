@@ -26,12 +26,22 @@ export function outputFormatOf(file: string): OutputFormat {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** CSV lines of rows [rowFrom, rowTo): an empty cell where a value is missing; numbers in shortest round-trip form. */
-export function csvLines(frame: PriceFrame, rowFrom: number, rowTo: number, names: readonly string[], columns: Record<string, Float64Array>): string[] {
+/** A byte buffer being filled; flush() hands the filled part on and leaves an empty buffer (possibly another one). */
+export interface ByteTarget {
+  buf: Buffer;
+  pos: number;
+  flush(): Promise<void>;
+}
+
+/**
+ * Encodes rows [rowFrom, rowTo) as CSV lines into the target: an empty cell where a value is missing,
+ * numbers in shortest round-trip form. Each line goes straight into the buffer (no joined strings: at a
+ * million rows those cost more in garbage collection than the formatting).
+ */
+export async function writeCsvRows(
+  frame: PriceFrame, rowFrom: number, rowTo: number, names: readonly string[], columns: Record<string, Float64Array>, target: ByteTarget,
+): Promise<void> {
   const cols = names.map((n) => columns[n]);
-  const parts: string[] = [];
-  let batch = '';
-  let rows = 0;
   let k = tickerOfRow(frame, rowFrom);
   let ticker = '';
   let next = -1;
@@ -42,22 +52,31 @@ export function csvLines(frame: PriceFrame, rowFrom: number, rowTo: number, name
       next = frame.tickerStart[k + 1];
     }
     const d = frame.date[i];
-    batch += ticker + (DATE.test(d) ? d : csvCell(d));
+    let line = ticker + (DATE.test(d) ? d : csvCell(d));
     const r = i - rowFrom;
     for (let j = 0; j < cols.length; j++) {
       const v = cols[j][r];
-      batch += v - v === 0 ? `,${v}` : ',';
+      line += v - v === 0 ? `,${v}` : ',';
     }
-    batch += '\n';
-    // Joining ~1,000 lines at a time keeps strings flat and short-lived.
-    if (++rows === 1024) {
-      parts.push(batch);
-      batch = '';
-      rows = 0;
+    line += '\n';
+    if (target.pos + 3 * line.length > target.buf.length) {
+      await target.flush();
+      if (3 * line.length > target.buf.length) throw new RangeError('a CSV line longer than the output buffer');
     }
+    target.pos += target.buf.write(line, target.pos);
   }
-  if (batch) parts.push(batch);
-  return parts;
+}
+
+/** CSV text of rows [rowFrom, rowTo) (tests and small outputs). */
+export async function csvText(frame: PriceFrame, rowFrom: number, rowTo: number, names: readonly string[], columns: Record<string, Float64Array>): Promise<string> {
+  const parts: Buffer[] = [];
+  const target: ByteTarget = {
+    buf: Buffer.allocUnsafe(1 << 16), pos: 0,
+    async flush() { parts.push(Buffer.from(target.buf.subarray(0, target.pos))); target.pos = 0; },
+  };
+  await writeCsvRows(frame, rowFrom, rowTo, names, columns, target);
+  await target.flush();
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** The ticker index of frame row `row` (binary search over tickerStart). */
@@ -74,24 +93,35 @@ export function tickerOfRow(frame: PriceFrame, row: number): number {
 
 export async function csvSink(file: string, names: readonly string[]): Promise<FeatureSink> {
   const out = await AtomicFileWriter.open(file);
+  // Two buffers: one is written to disk while the other fills.
+  const buffers = [Buffer.allocUnsafe(4 << 20), Buffer.allocUnsafe(4 << 20)];
   let bytes = 0;
-  const write = async (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    bytes += b.length;
-    await out.write(b);
-  };
-  await write(`${['ticker', 'date', ...names].map(csvCell).join(',')}\n`);
-  return {
-    async write(frame, rowFrom, rowTo, columns) {
-      const parts = csvLines(frame, rowFrom, rowTo, names, columns);
-      // About 4 MB per write: few syscalls, bounded memory.
-      for (let p = 0; p < parts.length; p += 64) await write(parts.slice(p, p + 64).join(''));
+  let pending: Promise<void> = Promise.resolve();
+  const target: ByteTarget = {
+    buf: buffers[0],
+    pos: 0,
+    async flush() {
+      await pending;
+      const chunk = target.buf.subarray(0, target.pos);
+      bytes += chunk.length;
+      pending = out.write(chunk);
+      target.buf = target.buf === buffers[0] ? buffers[1] : buffers[0];
+      target.pos = 0;
     },
+  };
+  target.pos = target.buf.write(`${['ticker', 'date', ...names].map(csvCell).join(',')}\n`, 0, 'utf8');
+  return {
+    write: (frame, rowFrom, rowTo, columns) => writeCsvRows(frame, rowFrom, rowTo, names, columns, target),
     async commit() {
+      await target.flush();
+      await pending;
       await out.commit();
       return { bytes };
     },
-    abort: () => out.abort(),
+    async abort() {
+      await pending.catch(() => undefined);
+      await out.abort();
+    },
   };
 }
 
@@ -105,6 +135,8 @@ export async function parquetSink(file: string, names: readonly string[], metada
     }),
   ];
   const writer = await ParquetFileWriter.open(file, columns, { createdBy: 'gogooku3 features compute', keyValueMetadata: metadata });
+  // Days since 1970-01-01 per distinct date string: a frame has a few thousand dates and millions of rows.
+  const days = new Map<string, number>();
   return {
     async write(frame, rowFrom, rowTo, values) {
       const n = rowTo - rowFrom;
@@ -114,7 +146,14 @@ export async function parquetSink(file: string, names: readonly string[], metada
         while (frame.tickerStart[k + 1] <= i) k++;
         ticker[i - rowFrom] = frame.tickers[k];
       }
-      await writer.writeRowGroup({ ticker, date: frame.date.slice(rowFrom, rowTo), ...values }, n);
+      const date = new Int32Array(n);
+      for (let i = rowFrom; i < rowTo; i++) {
+        const d = frame.date[i];
+        let v = days.get(d);
+        if (v === undefined) days.set(d, (v = isoDays(d)));
+        date[i - rowFrom] = v;
+      }
+      await writer.writeRowGroup({ ticker, date, ...values }, n);
     },
     async commit() {
       const { bytes } = await writer.close();
@@ -122,4 +161,11 @@ export async function parquetSink(file: string, names: readonly string[], metada
     },
     abort: () => writer.abort(),
   };
+}
+
+/** Days since 1970-01-01 of an ISO date (the frame's dates are checked YYYY-MM-DD by the readers). */
+function isoDays(date: string): number {
+  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  if (!Number.isFinite(ms)) throw new RangeError(`not a date: ${JSON.stringify(date)}`);
+  return ms / 86_400_000;
 }

@@ -6,6 +6,7 @@
  * run's first row, and the floating-point operations follow TA-Lib's C code in the same order, so on the
  * test series the values agree to the last bit. Departures from TA-Lib are stated in the kernel's doc comment.
  */
+import { fillNaN } from '../runs';
 
 /**
  * TA-Lib's TA_EPSILON. TA_IS_ZERO(v) is −1e-14 < v < 1e-14 and TA_IS_ZERO_OR_NEG(v) is v < 1e-14 in the
@@ -43,7 +44,7 @@ export function outputsFor(n: number, outs: ReadonlyArray<Float64Array | undefin
   return outs.map((o) => {
     if (o && o.length !== n) throw new RangeError(`output has ${o.length} rows, input ${n}`);
     const b = o ?? new Float64Array(n);
-    b.fill(NaN);
+    fillNaN(b);
     return b;
   });
 }
