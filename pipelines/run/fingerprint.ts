@@ -35,8 +35,9 @@ export function fingerprint(...parts: unknown[]): string {
  * as the lake stores both as NULL.
  */
 export function contentChecksum(rows: readonly Row[], key: readonly string[]): string {
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
-    .filter((k) => !PROCESSING_COLUMNS.has(k)).sort();
+  const seen = new Set<string>();
+  for (const row of rows) for (const k in row) seen.add(k);
+  const columns = [...seen].filter((k) => !PROCESSING_COLUMNS.has(k)).sort();
   const sortKey = (row: Row) => key.map((k) => String(row[k] ?? '')).join('\u0000');
   const keyed = rows.map((row) => [sortKey(row), row] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const hash = createHash('sha256');

@@ -38,7 +38,8 @@ export function featurePlan(includeExperimental: boolean, dividendAdjustment: 'n
 }
 
 export interface HistoryResult {
-  rowsFor(date: string): Row[];
+  /** The rows of one date; `extra` fields (e.g. the manifest version) are set on each. */
+  rowsFor(date: string, extra?: Row): Row[];
 }
 
 const esc = (s: string) => s.replace(/'/g, "''");
@@ -220,13 +221,14 @@ function keptRows(frame: PriceFrame, keep: ReadonlySet<string>): Kept {
 
 function resultOf(kept: Kept, columns: Record<string, Float64Array>, names: readonly string[]): HistoryResult {
   return {
-    rowsFor(date) {
+    rowsFor(date, extra) {
       return (kept.rowsOf.get(date) ?? []).map((j) => {
         const row: Row = { ticker: kept.tickerOf[j], date };
         for (const name of names) {
           const v = columns[name][j];
-          row[name] = Number.isFinite(v) ? v : null;
+          row[name] = v - v === 0 ? v : null;
         }
+        if (extra) Object.assign(row, extra);
         return row;
       });
     },

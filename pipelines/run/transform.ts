@@ -99,7 +99,7 @@ export function featureTasks(ctx: PipelineContext, state: TransformState, dates:
       partition: date,
       inputFingerprint: input,
       async run(): Promise<TaskOutcome> {
-        const rows = (await load(date)).rowsFor(date).map((r) => ({ ...r, manifest_version: plan.version }));
+        const rows = (await load(date)).rowsFor(date, { manifest_version: plan.version });
         await ctx.lake.writePartition('features', date, featureColumns(plan.names), rows, { runId: ctx.runId, inputFingerprint: input });
         return { rowsIn: rows.length, rowsOut: rows.length, rowsQuarantined: 0, outputChecksum: contentChecksum(rows, ['ticker']) };
       },
