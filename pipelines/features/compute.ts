@@ -41,8 +41,8 @@ export interface ComputeOptions {
   /** Rows per batch (whole tickers; a ticker longer than this is a batch of its own). Default 262,144. */
   batchRows?: number;
   /**
-   * Worker threads for batches (0: compute on this thread). Flow features always run on this thread. The
-   * results are identical either way; threads pay off from a few hundred thousand rows (parallel.ts).
+   * Worker threads for batches (0: compute on this thread). Flow features (read through a callback) always run
+   * on this thread. The results are identical either way; threads pay off from a few hundred thousand rows.
    */
   workers?: number;
 }
@@ -182,31 +182,27 @@ export interface DateIndex {
  */
 function computeTickers(plan: Plan, series: readonly SeriesFeature[], flows: readonly FlowFeature[], k0: number, k1: number, targets: Record<string, Float64Array>, offset: number): void {
   const { frame, inputs } = plan;
-  if (flows.length === 0) {
-    computeSeriesRange(frame.tickerStart, inputs as Partial<Record<SeriesInput, Float64Array>>, series, k0, k1, targets, offset);
-    return;
-  }
-  for (let k = k0; k < k1; k++) {
-    computeSeriesRange(frame.tickerStart, inputs as Partial<Record<SeriesInput, Float64Array>>, series, k, k + 1, targets, offset);
-    const start = frame.tickerStart[k];
-    const end = frame.tickerStart[k + 1];
-    if (end > start) computeFlows(plan, flows, k, start, end, targets, offset);
-  }
+  computeSeriesRange(frame.tickerStart, inputs as Partial<Record<SeriesInput, Float64Array>>, series, k0, k1, targets, offset);
+  if (flows.length > 0) computeFlowRange(plan.ctx.investorFlows!, frame.tickerStart, flows, k0, k1, targets, offset);
 }
 
-function computeFlows(plan: Plan, flows: readonly FlowFeature[], k: number, start: number, end: number, targets: Record<string, Float64Array>, offset: number): void {
-  const accessor = plan.ctx.investorFlows!;
-  for (const d of flows) {
-    const out = targets[d.name];
-    let seen: Float64Array | null | undefined;
-    let value = NaN;
-    for (let i = start; i < end; i++) {
-      const weeks = accessor(d.series, k, i);
-      if (weeks !== seen || weeks === null) {
-        seen = weeks;
-        value = weeks === null ? NaN : d.compute(weeks);
+/** Flow features of tickers [k0, k1) into `targets` (element 0 is row `offset`); runs on the caller's thread. */
+export function computeFlowRange(
+  accessor: FlowAccessor, tickerStart: Int32Array, flows: readonly FlowFeature[], k0: number, k1: number, targets: Record<string, Float64Array>, offset: number,
+): void {
+  for (let k = k0; k < k1; k++) {
+    for (const d of flows) {
+      const out = targets[d.name];
+      let seen: Float64Array | null | undefined;
+      let value = NaN;
+      for (let i = tickerStart[k]; i < tickerStart[k + 1]; i++) {
+        const weeks = accessor(d.series, k, i);
+        if (weeks !== seen || weeks === null) {
+          seen = weeks;
+          value = weeks === null ? NaN : d.compute(weeks);
+        }
+        out[i - offset] = value;
       }
-      out[i - offset] = value;
     }
   }
 }
@@ -257,7 +253,7 @@ export function computeFeatures(frame: PriceFrame, names: readonly string[], ctx
 export async function computeFeatureBatches(
   frame: PriceFrame, names: readonly string[], ctx: ComputeContext, options: ComputeOptions & Required<Pick<ComputeOptions, 'onBatch'>>,
 ): Promise<void> {
-  if ((options.workers ?? 0) > 0 && !withBases(resolveFeatures(names, ctx, frame)).some(isFlow)) {
+  if ((options.workers ?? 0) > 0) {
     // Required here, not imported: parallel.ts builds on this module.
     const { computeFeatureBatchesParallel } = require('./parallel') as typeof import('./parallel');
     return computeFeatureBatchesParallel(frame, names, ctx, options, options.workers!);

@@ -187,6 +187,19 @@ describe('on worker threads (parallel.ts)', () => {
     for (const n of names) expect(Float64Array.from(got[n])).toEqual(full[n]);
   });
 
+  it('flow features (read through a callback) run on this thread between worker batches, with the same values', async () => {
+    const weeks = [Float64Array.of(1, 2, 3, 4, 5), Float64Array.of(3, -1, 4, 1, -5, 9, 2, 6, 5, 3)];
+    const investorFlows = (_s: string, k: number, i: number) => (k === 2 ? null : weeks[(i >> 4) % 2]);
+    const withFlows = [...names, 'foreign_z_5', 'flow_persist_10'];
+    const expected = computeFeatures(frame, withFlows, { investorFlows }).columns;
+    const got: Record<string, number[]> = Object.fromEntries(withFlows.map((n) => [n, []]));
+    await computeFeatureBatches(frame, withFlows, { investorFlows }, {
+      workers: 2, batchRows: 150,
+      onBatch(b) { for (const n of withFlows) got[n].push(...b.columns[n]); },
+    });
+    for (const n of withFlows) expect(Float64Array.from(got[n])).toEqual(expected[n]);
+  });
+
   it('a failing writer stops the run with its error and the threads end', async () => {
     await expect(computeFeatureBatches(frame, names, {}, {
       workers: 2, batchRows: 100,

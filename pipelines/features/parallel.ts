@@ -2,18 +2,18 @@
  * The feature engine on worker threads, for large frames: price inputs are copied once into shared memory;
  * workers compute ticker ranges and cross-sectional transforms into shared columns; the caller's onBatch
  * (a writer) runs on this thread in ticker order while the next batches are computed. Bit-identical to the
- * in-thread engine: the same kernels run on the same slices. Flow features (which read through a callback)
- * stay in-thread.
+ * in-thread engine: the same kernels run on the same slices. Flow features read through a callback, so they
+ * are computed on this thread, batch by batch.
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  crossBuckets, inputsOf, resolveFeatures, withBases,
+  computeFlowRange, crossBuckets, inputsOf, resolveFeatures, withBases,
   type ComputeContext, type ComputeOptions, type DateIndex, type FeatureBatch,
 } from './compute';
 import { dateIndexOf } from './cross-section';
-import type { CrossSectionFeature, FeatureDef, SeriesFeature } from './define';
+import type { CrossSectionFeature, FeatureDef, FlowFeature } from './define';
 import { rowCount, type PriceFrame } from './frame';
 import { sharedColumn, toShared, type WorkerReply, type WorkerRequest } from './worker-protocol';
 
@@ -123,7 +123,6 @@ export async function computeFeatureBatchesParallel(
 ): Promise<void> {
   const defs = resolveFeatures(names, ctx, frame);
   const all = withBases(defs);
-  if (all.some((d) => d.kind === 'flows')) throw new Error('computeFeatureBatchesParallel: flow features run in-thread');
   const n = rowCount(frame);
   let dates: DateIndex | undefined;
   const dateIndex = () => (dates ??= dateIndexOf(frame.date));
@@ -138,10 +137,13 @@ export async function computeFeatureBatchesParallel(
     const full: Record<string, Float64Array> = {};
     const cross = defs.filter(isCross);
     if (cross.length > 0) {
-      const bases = all.filter((d) => cross.some((c) => c.base === d.name)) as SeriesFeature[];
+      const bases = all.filter((d) => cross.some((c) => c.base === d.name));
       for (const b of bases) full[b.name] = sharedColumn(n);
-      const targets = Object.fromEntries(bases.map((b) => [b.name, toShared(full[b.name])]));
-      await Promise.all(tickerRanges(frame, workers * 4).map(([k0, k1]) => pool.run({ kind: 'series', names: bases.map((b) => b.name), k0, k1, offset: 0, targets })));
+      const seriesBases = bases.filter((b) => b.kind === 'series');
+      const targets = Object.fromEntries(seriesBases.map((b) => [b.name, toShared(full[b.name])]));
+      const flowBases = bases.filter((b): b is FlowFeature => b.kind === 'flows');
+      if (flowBases.length > 0) computeFlowRange(ctx.investorFlows!, frame.tickerStart, flowBases, 0, frame.tickers.length, full, 0);
+      await Promise.all(tickerRanges(frame, workers * 4).map(([k0, k1]) => pool.run({ kind: 'series', names: seriesBases.map((b) => b.name), k0, k1, offset: 0, targets })));
       const buckets = crossBuckets(frame, cross, dateIndex(), options.crossSectionDates);
       const sharedBuckets = new Map<Int32Array, SharedArrayBuffer>();
       for (const { bucket } of buckets.values()) {
@@ -157,8 +159,12 @@ export async function computeFeatureBatchesParallel(
       }));
       for (const b of bases) if (!names.includes(b.name)) delete full[b.name];
     }
-    const rest = defs.filter((d) => !(d.name in full)).map((d) => d.name);
-    await pipelineBatches(frame, names, rest, full, pool, workers, options);
+    const rest = defs.filter((d) => !(d.name in full));
+    const flows = rest.filter((d): d is FlowFeature => d.kind === 'flows');
+    const addFlows = (k0: number, k1: number, targets: Record<string, Float64Array>, offset: number) => {
+      if (flows.length > 0) computeFlowRange(ctx.investorFlows!, frame.tickerStart, flows, k0, k1, targets, offset);
+    };
+    await pipelineBatches(frame, names, rest.map((d) => d.name), rest.filter((d) => d.kind === 'series').map((d) => d.name), full, pool, workers, options, addFlows);
   } finally {
     await pool.close();
   }
@@ -169,8 +175,9 @@ export async function computeFeatureBatchesParallel(
  * buffers are reused once the batch that filled them has been handed over.
  */
 async function pipelineBatches(
-  frame: PriceFrame, names: readonly string[], rest: readonly string[], full: Record<string, Float64Array>,
+  frame: PriceFrame, names: readonly string[], rest: readonly string[], onPool: readonly string[], full: Record<string, Float64Array>,
   pool: FeatureWorkerPool, workers: number, options: ComputeOptions & Required<Pick<ComputeOptions, 'onBatch'>>,
+  addFlows: (k0: number, k1: number, targets: Record<string, Float64Array>, offset: number) => void,
 ): Promise<void> {
   const batchRows = Math.max(1, options.batchRows ?? 262_144);
   const slotCount = workers + 1;
@@ -190,14 +197,17 @@ async function pipelineBatches(
       slots[s] = Object.fromEntries(rest.map((name) => [name, sharedColumn(Math.max(len, batchRows))]));
     }
     const views = Object.fromEntries(rest.map((name) => [name, slots[s][name].subarray(0, len)]));
-    const computed = pool.run({ kind: 'series', names: [...rest], k0, k1, offset: rowFrom, targets: Object.fromEntries(rest.map((name) => [name, toShared(views[name])])) });
+    const computed = pool.run({ kind: 'series', names: [...onPool], k0, k1, offset: rowFrom, targets: Object.fromEntries(onPool.map((name) => [name, toShared(views[name])])) });
     computed.catch(() => undefined);
     const batch: FeatureBatch = {
       tickerFrom: k0, tickerTo: k1, rowFrom, rowTo,
       columns: Object.fromEntries(names.map((name) => [name, views[name] ?? full[name].subarray(rowFrom, rowTo)])),
     };
+    const batchK0 = k0;
+    const batchK1 = k1;
     handed = handed.then(async () => {
       await computed;
+      addFlows(batchK0, batchK1, views, rowFrom);
       await options.onBatch(batch);
     });
     // Every link is awaited through a later one or at the end; marked handled so a failure surfaces once.

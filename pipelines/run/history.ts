@@ -1,6 +1,7 @@
 import { dividendsPerRow, investorTypesTimeline, tickerOfCode, totalReturnFactors, type DividendRow, type InvestorTypeRow } from '../adjust';
 import { computeFeatureBatches, computeLabels, DEFAULT_HORIZONS, featureDef, loadManifest, selectFeatures, type FeatureBatch, type FlowAccessor, type LabelHorizon } from '../features';
 import { FLOW_SERIES } from '../features/define';
+import { defaultWorkers } from '../features/parallel';
 import { frameFromColumns, type PriceColumns, type PriceFrame } from '../features/frame';
 import { MAX_FLOW_OBSERVATIONS } from '../features/registry';
 import type { Row } from '../storage/types';
@@ -75,47 +76,48 @@ export const featureBlock = (date: string): string => `${date.slice(0, 4)}Q${Mat
  */
 async function readHistory(ctx: PipelineContext, fromDate: string, maxDate: string): Promise<History> {
   await ctx.warehouse.refresh(['adjusted_prices']);
-  const rows = await ctx.warehouse.query(
-    `SELECT ticker, CAST(date AS VARCHAR) AS date, open, high, low, close, volume, turnover_value, upper_limit, lower_limit, cum_factor, section, sector33 FROM adjusted_prices WHERE date >= DATE '${esc(fromDate)}' AND date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
+  // NULLs as NaN and flags as 1/0/NaN in SQL, so every numeric column arrives as one typed array (queryColumns).
+  const num = (c: string) => `coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE) AS ${c}`;
+  const flag = (c: string) => `CASE WHEN ${c} THEN 1.0 WHEN NOT ${c} THEN 0.0 ELSE 'NaN'::DOUBLE END AS ${c}`;
+  const result = await ctx.warehouse.queryColumns(
+    `SELECT ticker, CAST(date AS VARCHAR) AS date, ${['open', 'high', 'low', 'close', 'volume', 'turnover_value', 'cum_factor'].map(num).join(', ')}, `
+    + `${flag('upper_limit')}, ${flag('lower_limit')}, section, sector33 FROM adjusted_prices `
+    + `WHERE date >= DATE '${esc(fromDate)}' AND date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
   );
-  const n = rows.length;
-  const turnover = new Float64Array(n);
-  const upper = new Float64Array(n);
-  const lower = new Float64Array(n);
-  const sector33 = new Array<string | null>(n);
-  const cols: PriceColumns = {
-    ticker: new Array<string>(n), date: new Array<string>(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
-    aux: { turnover, upper_limit: upper, lower_limit: lower }, sector33,
+  const column = (name: string) => result.columns[result.names.indexOf(name)];
+  const numbers = (name: string) => {
+    const c = column(name);
+    return c instanceof Float64Array ? c : Float64Array.from(c, (v) => (typeof v === 'number' ? v : NaN));
   };
-  const flag = (v: unknown) => (v === true ? 1 : v === false ? 0 : NaN);
+  const strings = (name: string) => (column(name) as unknown[]).map((v) => (v === null || v === undefined ? null : String(v)));
+  const n = result.rowCount;
+  const ticker = strings('ticker') as string[];
+  const raw = { open: numbers('open'), high: numbers('high'), low: numbers('low'), close: numbers('close'), volume: numbers('volume'), cum: numbers('cum_factor') };
+  const cols: PriceColumns = {
+    ticker, date: strings('date') as string[],
+    open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
+    aux: { turnover: numbers('turnover_value'), upper_limit: numbers('upper_limit'), lower_limit: numbers('lower_limit') },
+    sector33: strings('sector33'),
+  };
   const unitScale = new Float64Array(n);
-  const section = new Array<string | null>(n);
-  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const section = strings('section');
   let start = 0;
   while (start < n) {
     let end = start;
-    while (end < n && rows[end].ticker === rows[start].ticker) end += 1;
-    const last = num(rows[end - 1].cum_factor);
+    while (end < n && ticker[end] === ticker[start]) end += 1;
+    const last = raw.cum[end - 1];
     for (let i = start; i < end; i += 1) {
-      const r = rows[i];
-      const ratio = last / num(r.cum_factor);
-      cols.ticker[i] = String(r.ticker);
-      cols.date[i] = String(r.date);
-      cols.open[i] = num(r.open) * ratio;
-      cols.high[i] = num(r.high) * ratio;
-      cols.low[i] = num(r.low) * ratio;
-      cols.close[i] = num(r.close) * ratio;
-      cols.volume[i] = num(r.volume) / ratio;
-      turnover[i] = num(r.turnover_value);
-      upper[i] = flag(r.upper_limit);
-      lower[i] = flag(r.lower_limit);
-      sector33[i] = typeof r.sector33 === 'string' ? r.sector33 : null;
+      const ratio = last / raw.cum[i];
+      cols.open[i] = raw.open[i] * ratio;
+      cols.high[i] = raw.high[i] * ratio;
+      cols.low[i] = raw.low[i] * ratio;
+      cols.close[i] = raw.close[i] * ratio;
+      cols.volume[i] = raw.volume[i] / ratio;
       unitScale[i] = 1 / ratio;
-      section[i] = r.section === null ? null : String(r.section);
     }
     start = end;
   }
-  if (ctx.dividendAdjustment === 'total_return') await applyTotalReturn(ctx, maxDate, rows, cols);
+  if (ctx.dividendAdjustment === 'total_return') await applyTotalReturn(ctx, maxDate, raw.close, raw.cum, cols);
   const { frame, order } = frameFromColumns(cols);
   return { frame, unitScale: unitScale.map((_, i) => unitScale[order[i]]), section: Array.from(order, (o) => section[o]) };
 }
@@ -124,8 +126,9 @@ async function readHistory(ctx: PipelineContext, fromDate: string, maxDate: stri
  * Folds cash dividends into the split-adjusted prices: each row is scaled by G[t]/G[last], G the product of
  * (1 + dividend / previous close) over ex-dates up to t. Point in time: a dividend counts in the version
  * announced by its ex-date; a revision announced later never rewrites history (so backfill = daily).
+ * rawClose and cumFactor are the stored (unadjusted) closes and cumulative split factors, rows as in cols.
  */
-async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row[], cols: PriceColumns): Promise<void> {
+async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rawClose: Float64Array, cumFactor: Float64Array, cols: PriceColumns): Promise<void> {
   await ctx.warehouse.refresh(['raw_dividends']);
   const dividends = (await ctx.warehouse.query(
     `SELECT code, CAST(announcement_date AS VARCHAR) AS announcement_date, reference_number, status_code, interim_final_code, gross_dividend_rate, CAST(ex_date AS VARCHAR) AS ex_date FROM raw_dividends WHERE announcement_date <= DATE '${esc(maxDate)}'`,
@@ -138,17 +141,14 @@ async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rows: Row
     if (list) list.push(d);
     else byTicker.set(t, [d]);
   }
-  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const n = cols.ticker.length;
   let start = 0;
-  while (start < rows.length) {
+  while (start < n) {
     let end = start;
-    while (end < rows.length && rows[end].ticker === rows[start].ticker) end += 1;
-    const divs = byTicker.get(String(rows[start].ticker));
+    while (end < n && cols.ticker[end] === cols.ticker[start]) end += 1;
+    const divs = byTicker.get(cols.ticker[start]);
     if (divs) {
-      const dates = cols.date.slice(start, end);
-      const close = Float64Array.from(rows.slice(start, end), (r) => num(r.close));
-      const cumFactor = Float64Array.from(rows.slice(start, end), (r) => num(r.cum_factor));
-      const g = totalReturnFactors({ close, cumFactor }, dividendsPerRow(dates, divs));
+      const g = totalReturnFactors({ close: rawClose.subarray(start, end), cumFactor: cumFactor.subarray(start, end) }, dividendsPerRow(cols.date.slice(start, end), divs));
       const last = g[g.length - 1];
       for (let i = start; i < end; i += 1) {
         const f = g[i - start] / last;
@@ -251,6 +251,7 @@ export async function computeHistoryFeatures(ctx: PipelineContext, plan: Feature
   const flowCtx = needsFlows ? { investorFlows: await flowAccessor(ctx, history, maxDate) } : {};
   await computeFeatureBatches(history.frame, plan.names, flowCtx, {
     crossSectionDates: keep,
+    workers: defaultWorkers(history.frame.date.length),
     onBatch({ rowFrom, rowTo, columns: batch }: FeatureBatch) {
       plan.names.forEach((name, f) => {
         const from = batch[name];

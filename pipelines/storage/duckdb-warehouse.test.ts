@@ -95,6 +95,23 @@ describe('DuckDbWarehouse', () => {
     expect(await dwh.query('SELECT $1::VARCHAR AS x', ['a\'b'])).toEqual([{ x: "a'b" }]);
   });
 
+  it('queryColumns: the same values as query, DOUBLE columns as Float64Array with NULL as NaN, across chunks', async () => {
+    const sql = `SELECT i, CAST(i AS DOUBLE) / 3 AS third, CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(i AS DOUBLE) * 0.5 END AS half, 'T' || i AS name, DATE '2024-01-01' + CAST(i % 30 AS INTEGER) AS day
+      FROM range(5000) r(i) ORDER BY i`;
+    const rows = await dwh.query(sql);
+    const cols = await dwh.queryColumns(sql);
+    expect(cols.rowCount).toBe(5000);
+    expect(cols.names).toEqual(['i', 'third', 'half', 'name', 'day']);
+    const [i, third, half, name, day] = cols.columns;
+    expect(third).toBeInstanceOf(Float64Array);
+    expect(half).toBeInstanceOf(Float64Array);
+    expect(Array.from(third as Float64Array)).toEqual(rows.map((r) => r.third));
+    expect(Array.from(half as Float64Array)).toEqual(rows.map((r) => (r.half === null ? NaN : r.half)));
+    expect(i).toEqual(rows.map((r) => r.i));
+    expect(name).toEqual(rows.map((r) => r.name));
+    expect(day).toEqual(rows.map((r) => r.day));
+  });
+
   it('upserts ledger entries by (run, step, partition) and finds the latest one', async () => {
     await dwh.record(entry({ status: 'running', finishedAt: null, outputChecksum: null, rowsOut: 0, rowsQuarantined: 0 }));
     await dwh.record(entry({ attempts: 2 }));

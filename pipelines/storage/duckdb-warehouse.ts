@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
-  DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, type DuckDBConnection, type DuckDBType, type DuckDBValue,
+  DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, JSDuckDBValueConverter, TIMESTAMPTZ,
+  type DuckDBConnection, type DuckDBDataChunk, type DuckDBDoubleVector, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { fromDuck, quoteIdent, quoteString } from './duck-values';
 import { InvalidStoreUrlError } from './errors';
 import type { CommittedFile } from './lake';
-import { DATASETS, type Dataset, type LedgerEntry, type Row, type StepStatus, type Warehouse } from './types';
+import { DATASETS, type ColumnarResult, type Dataset, type LedgerEntry, type Row, type Scalar, type StepStatus, type Warehouse } from './types';
 
 /** What the warehouse needs from the lake: committed partitions' files on local disk. */
 export interface LocalPartitionSource {
@@ -118,6 +119,11 @@ export class DuckDbWarehouse implements Warehouse {
   query(sql: string, params?: DuckDBValue[]): Promise<Row[]> {
     return this.serial((c) => readRows(c, sql, params));
   }
+  /** query() as columns: DOUBLE columns without NULLs arrive as Float64Array copies of DuckDB's vectors. */
+  queryColumns(sql: string): Promise<ColumnarResult> {
+    return this.serial((c) => readColumns(c, sql));
+  }
+
 
   async record(entry: LedgerEntry): Promise<void> {
     checkEntry(entry);
@@ -175,6 +181,42 @@ export class DuckDbWarehouse implements Warehouse {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+async function readColumns(c: DuckDBConnection, sql: string): Promise<ColumnarResult> {
+  const result = await c.run(sql);
+  const names = result.columnNames();
+  const ids = result.columnTypes().map((t) => t.typeId);
+  const chunks: DuckDBDataChunk[] = [];
+  let rowCount = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    chunks.push(chunk);
+    rowCount += chunk.rowCount;
+  }
+  const columns = names.map((_, ci): Float64Array | Scalar[] => {
+    if (ids[ci] === DuckDBTypeId.DOUBLE) {
+      const out = new Float64Array(rowCount);
+      let at = 0;
+      for (const chunk of chunks) {
+        const vector = chunk.getColumnVector(ci) as DuckDBDoubleVector;
+        const n = chunk.rowCount;
+        // The client keeps a vector's values in a Float64Array and its validity bitmap as `data` (absent when no
+        // value is NULL): a vector without NULLs is copied in one go. Fields the typings mark private.
+        const inner = vector as unknown as { items: Float64Array; validity: { data?: unknown } };
+        if (!inner.validity.data && ArrayBuffer.isView(inner.items)) out.set(inner.items.subarray(0, n), at);
+        else for (let r = 0; r < n; r++) out[at + r] = vector.getItem(r) ?? NaN;
+        at += n;
+      }
+      return out;
+    }
+    const out: Scalar[] = new Array(rowCount);
+    let at = 0;
+    for (const chunk of chunks) {
+      for (const value of chunk.convertColumnValues(ci, JSDuckDBValueConverter)) out[at++] = fromDuck(ids[ci], value);
+    }
+    return out;
+  });
+  return { rowCount, names, columns };
 }
 
 async function readRows(c: DuckDBConnection, sql: string, params?: DuckDBValue[]): Promise<Row[]> {

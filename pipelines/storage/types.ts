@@ -82,11 +82,19 @@ export interface Warehouse {
   /** Makes the lake's committed partitions queryable as tables/views named after the datasets. */
   refresh(datasets?: readonly Dataset[]): Promise<void>;
   query(sql: string): Promise<Row[]>;
+  /** The same result as columns (large reads: no row objects); DOUBLE columns as Float64Array, NULL as NaN. */
+  queryColumns(sql: string): Promise<ColumnarResult>;
   /** The latest entry for (step, partition), if any. */
   lastEntry(step: string, partition: string): Promise<LedgerEntry | undefined>;
   record(entry: LedgerEntry): Promise<void>;
   ledger(filter?: { runId?: string; step?: string; status?: StepStatus }): Promise<LedgerEntry[]>;
   close(): Promise<void>;
+}
+
+export interface ColumnarResult {
+  rowCount: number;
+  names: string[];
+  columns: Array<Float64Array | Scalar[]>;
 }
 
 /** Latest feature vector per ticker, for serving. A publish replaces a feature set's vectors as one unit. */
