@@ -12,7 +12,7 @@ export class InvalidKeyError extends Error {
 export class UnsupportedBackendError extends Error {
   constructor(readonly url: string, readonly scheme: string, readonly setting: string) {
     super(`${setting}: the ${scheme}:// backend (${url}) is not available in this build; ` +
-      `S3/MinIO, ClickHouse and Redis come with the production-backends work. Use the embedded backends ` +
+      `S3/MinIO and ClickHouse come with the production-backends work. Use the embedded backends ` +
       `(file://, duckdb://, embedded) until then.`);
     this.name = 'UnsupportedBackendError';
   }

@@ -33,7 +33,6 @@ describe('openStores', () => {
   it.each([
     ['GOGOOKU3_OBJECT_STORE', 's3://bucket/lake', 's3'],
     ['GOGOOKU3_DWH', 'clickhouse://localhost:8123/g3', 'clickhouse'],
-    ['GOGOOKU3_ONLINE_STORE', 'redis://localhost:6379/0', 'redis'],
   ])('refuses %s=%s with a typed error naming the scheme', async (name, url, scheme) => {
     const config = loadConfig({ GOGOOKU3_DATA_DIR: path.join(dir, scheme), [name]: url });
     const error = await openStores(config).catch((e: unknown) => e);

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import { DuckDbWarehouse } from './duckdb-warehouse';
 import { EmbeddedOnlineStore } from './embedded-online-store';
+import { RedisOnlineStore } from './redis-online-store';
 import { InvalidStoreUrlError, UnsupportedBackendError } from './errors';
 import { FileObjectStore } from './file-object-store';
 import { ParquetLake } from './lake';
@@ -13,6 +14,9 @@ export { FileObjectStore, validateKey, fileUrlToDir } from './file-object-store'
 export { ParquetLake, partitionKeys, sha256, DATA_FILE, MANIFEST_FILE, type CommittedFile } from './lake';
 export { DuckDbWarehouse, duckdbUrlToPath, type LocalPartitionSource } from './duckdb-warehouse';
 export { EmbeddedOnlineStore } from './embedded-online-store';
+export { RedisOnlineStore, OnlineStoreError, getOnlineFeatures } from './redis-online-store';
+// The S3 store is not opened by openStores yet: the DuckDB warehouse reads partitions from local files.
+export { S3ObjectStore, ObjectStoreError } from './s3-object-store';
 
 /** Typed as the interfaces, not the embedded classes, so production backends can slot in without callers changing. */
 export interface Stores {
@@ -39,14 +43,15 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'objectStore' 
   if (objectScheme !== 'file') throw new UnsupportedBackendError(config.objectStore, objectScheme, 'GOGOOKU3_OBJECT_STORE');
   const dwhScheme = scheme(config.dwh);
   if (dwhScheme !== 'duckdb') throw new UnsupportedBackendError(config.dwh, dwhScheme, 'GOGOOKU3_DWH');
-  if (config.onlineStore !== 'embedded') {
-    throw new UnsupportedBackendError(config.onlineStore, scheme(config.onlineStore), 'GOGOOKU3_ONLINE_STORE');
+  const onlineScheme = config.onlineStore === 'embedded' ? 'embedded' : scheme(config.onlineStore);
+  if (onlineScheme !== 'embedded' && onlineScheme !== 'redis' && onlineScheme !== 'rediss') {
+    throw new UnsupportedBackendError(config.onlineStore, onlineScheme, 'GOGOOKU3_ONLINE_STORE');
   }
 
   const objectStore = new FileObjectStore(config.objectStore);
   const lake = new ParquetLake(objectStore);
   const warehouse = await DuckDbWarehouse.open(config.dwh, lake);
-  const online = new EmbeddedOnlineStore(config.dataDir);
+  const online: OnlineStore = onlineScheme === 'embedded' ? new EmbeddedOnlineStore(config.dataDir) : new RedisOnlineStore(config.onlineStore);
   return {
     objectStore,
     lake,
