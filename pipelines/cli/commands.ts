@@ -15,6 +15,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['jquants', () => (require('./jquants') as typeof import('./jquants')).jquantsCommand],
   ['run', () => (require('./run') as typeof import('./run')).runCommand],
   ['query', () => (require('./query') as typeof import('./query')).queryCommand],
+  ['parity', () => (require('./parity') as typeof import('./parity')).parityCommand],
+  ['storage', () => (require('./storage') as typeof import('./storage')).storageCommand],
   ['sim', () => (require('./sim') as typeof import('./sim')).simCommand],
   ['start', () => (require('./start') as typeof import('./start')).startCommand],
 ];

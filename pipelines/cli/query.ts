@@ -3,6 +3,7 @@ import { toCsv } from '../io/csv';
 import { openStores } from '../storage';
 import type { Row } from '../storage/types';
 import { action, CliError, type CliContext } from './context';
+import { withStoreErrors } from './storage';
 
 function table(rows: Row[]): string {
   if (rows.length === 0) return '(0 rows)\n';
@@ -16,12 +17,13 @@ function table(rows: Row[]): string {
 export function queryCommand(ctx: CliContext): Command {
   return new Command('query')
     .description('SQL over the warehouse: one table per dataset (raw_daily_bars, validated_prices, quarantine, adjusted_prices, features, labels, …) and run_ledger')
-    .argument('<sql>', 'a SQL query (DuckDB dialect on the embedded warehouse)')
+    .argument('<sql>', 'a SQL query in the warehouse\'s dialect (DuckDB embedded; ClickHouse: adjusted_prices, features, labels, daily_returns, run_ledger)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .action(action(ctx, async (sql: string, opts: { format: string }) => {
-      const stores = await openStores(ctx.config());
+      const stores = await withStoreErrors(() => openStores(ctx.config()));
       try {
-        await stores.warehouse.refresh();
+        // The embedded DWH reads the lake, so it is refreshed first; ClickHouse holds its own loaded tables.
+        if ((stores.warehouse as unknown) === stores.lakeSql) await stores.lakeSql.refresh();
         let rows: Row[];
         try {
           rows = await stores.warehouse.query(sql);

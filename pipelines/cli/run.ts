@@ -4,6 +4,7 @@ import { runPipeline, type RunReport } from '../run/pipeline';
 import { latestCompleteSession } from '../run/session';
 import { action, CliError, isoDateArg, subcommand, type CliContext } from './context';
 import { withSourceErrors } from './jquants';
+import { withStoreErrors } from './storage';
 import { createProgress } from './progress';
 import { formatRunSummary, runSummary } from '../run/summary';
 import path from 'node:path';
@@ -16,7 +17,7 @@ interface RunOpts { force?: boolean; experimental?: boolean; format: string }
 async function execute(ctx: CliContext, window: { from: string; to: string }, pick: (cal: import('../calendar').TseCalendar) => string[] | string, opts: RunOpts, pipeline: 'daily' | 'backfill'): Promise<number> {
   const config = ctx.config();
   const logger = ctx.logger();
-  const { ctx: run, stores } = await withSourceErrors(() => buildContext(config, logger, { ...window, force: Boolean(opts.force), includeExperimental: opts.experimental }));
+  const { ctx: run, stores } = await withStoreErrors(() => withSourceErrors(() => buildContext(config, logger, { ...window, force: Boolean(opts.force), includeExperimental: opts.experimental })));
   const metrics = createMetrics();
   try {
     const picked = pick(run.calendar);
@@ -33,7 +34,7 @@ async function execute(ctx: CliContext, window: { from: string; to: string }, pi
     };
     run.onViolations = (contract, byRule) => metrics.countViolations(contract, byRule);
     const started = Date.now();
-    const report: RunReport = await withSourceErrors(() => runPipeline(run, picked, { publish: true }));
+    const report: RunReport = await withStoreErrors(() => withSourceErrors(() => runPipeline(run, picked, { publish: true })));
     progress.stop();
     const summary = await runSummary(run, stores, report, { pipeline, startedAt: started, config });
     metrics.countRun(pipeline, report.failed.length === 0 ? 'succeeded' : 'failed');

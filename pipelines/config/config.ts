@@ -44,8 +44,20 @@ export const configSchema = z.object({
   }),
   objectStore: urlWithSchemes('GOGOOKU3_OBJECT_STORE', ['file', 's3']),
   dwh: urlWithSchemes('GOGOOKU3_DWH', ['duckdb', 'clickhouse']),
-  onlineStore: z.union([z.literal('embedded'), urlWithSchemes('GOGOOKU3_ONLINE_STORE', ['redis'])]),
+  onlineStore: z.union([z.literal('embedded'), urlWithSchemes('GOGOOKU3_ONLINE_STORE', ['redis', 'rediss'])]),
   pushgatewayUrl: urlWithSchemes('GOGOOKU3_PUSHGATEWAY_URL', ['http', 'https']).optional(),
+  /** S3/MinIO connection from the standard AWS variables (used when objectStore is s3://). */
+  s3: z.object({
+    region: z.string().min(1),
+    /** MinIO and other S3-compatible servers; path-style addressing is used with a custom endpoint. */
+    endpoint: urlWithSchemes('AWS_ENDPOINT_URL', ['http', 'https']).optional(),
+    credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1).optional() }).optional(),
+    maxAttempts: positiveInt.max(20).optional(),
+  }),
+  /** ClickHouse: dataset rows older than this many years are deleted by the server's TTL (where supported); 0 = keep. */
+  dwhTtlYears: z.coerce.number().int().min(0).max(100),
+  /** Redis: published vectors expire this long after their publish; unset = never. */
+  onlineTtlSeconds: positiveInt.optional(),
   /** J-Quants adjusts splits only; `total_return` also folds cash dividends into the prices features see. */
   dividendAdjustment: z.enum(['none', 'total_return']),
   /** Share of quarantined rows above which a validation step fails instead of warning; unset: each contract's own. */
@@ -104,6 +116,13 @@ const ENV_NAMES: Record<string, string> = {
   dwh: 'GOGOOKU3_DWH',
   onlineStore: 'GOGOOKU3_ONLINE_STORE',
   pushgatewayUrl: 'GOGOOKU3_PUSHGATEWAY_URL',
+  's3.region': 'AWS_REGION',
+  's3.endpoint': 'AWS_ENDPOINT_URL',
+  's3.credentials.accessKeyId': 'AWS_ACCESS_KEY_ID (set together with AWS_SECRET_ACCESS_KEY)',
+  's3.credentials.secretAccessKey': 'AWS_SECRET_ACCESS_KEY (set together with AWS_ACCESS_KEY_ID)',
+  's3.maxAttempts': 'AWS_MAX_ATTEMPTS',
+  dwhTtlYears: 'GOGOOKU3_DWH_TTL_YEARS',
+  onlineTtlSeconds: 'GOGOOKU3_ONLINE_TTL_SECONDS',
   quarantineMaxRatio: 'GOGOOKU3_QUARANTINE_MAX_RATIO',
   dividendAdjustment: 'GOGOOKU3_DIVIDEND_ADJUSTMENT',
 };
@@ -132,6 +151,16 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dwh: env.GOGOOKU3_DWH ?? `duckdb://${path.join(dataDir, 'warehouse.duckdb')}`,
     onlineStore: env.GOGOOKU3_ONLINE_STORE ?? 'embedded',
     pushgatewayUrl: env.GOGOOKU3_PUSHGATEWAY_URL || undefined,
+    s3: {
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+      endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+      credentials: env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: env.AWS_SESSION_TOKEN || undefined }
+        : undefined,
+      maxAttempts: env.AWS_MAX_ATTEMPTS || undefined,
+    },
+    dwhTtlYears: env.GOGOOKU3_DWH_TTL_YEARS ?? 2,
+    onlineTtlSeconds: env.GOGOOKU3_ONLINE_TTL_SECONDS || undefined,
     quarantineMaxRatio: env.GOGOOKU3_QUARANTINE_MAX_RATIO || undefined,
     dividendAdjustment: env.GOGOOKU3_DIVIDEND_ADJUSTMENT || 'none',
   };
@@ -168,5 +197,6 @@ export function redactConfig(config: Config): unknown {
     dwh: maskUrl(config.dwh),
     onlineStore: maskUrl(config.onlineStore),
     pushgatewayUrl: config.pushgatewayUrl && maskUrl(config.pushgatewayUrl),
+    s3: { ...config.s3, credentials: config.s3.credentials && { accessKeyId: config.s3.credentials.accessKeyId, secretAccessKey: '***', ...(config.s3.credentials.sessionToken ? { sessionToken: '***' } : {}) } },
   };
 }

@@ -3,7 +3,7 @@
  * it did and tests or parallel runs in one process cannot leak series into each other. A batch job has no
  * scrape endpoint: it leaves a textfile for node_exporter and/or pushes to a Pushgateway.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { writeFileAtomic } from '../storage/atomic';
 
 /** Session close → online publish. The daily run lands ~1–3 h after close; a bad day can take most of a day. */
@@ -83,6 +83,35 @@ export class PipelineMetrics {
     labelNames: ['contract', 'rule'] as const,
     registers: [this.registry],
   });
+
+  readonly featureParityPsi = new Gauge({
+    name: 'feature_parity_psi',
+    help: 'Population stability index of a feature between the online store and the DWH for the checked session',
+    labelNames: ['feature_set', 'feature'] as const,
+    registers: [this.registry],
+  });
+
+  readonly featureParityExactMatchRatio = new Gauge({
+    name: 'feature_parity_exact_match_ratio',
+    help: 'Share of sampled tickers whose online value equals the DWH value exactly',
+    labelNames: ['feature_set', 'feature'] as const,
+    registers: [this.registry],
+  });
+
+  readonly featureParityPass = new Gauge({
+    name: 'feature_parity_pass',
+    help: '1 when the last parity check passed (PSI below the threshold for every feature, nothing missing or stale)',
+    labelNames: ['feature_set'] as const,
+    registers: [this.registry],
+  });
+
+  observeParity(featureSet: string, report: { pass: boolean; features: ReadonlyArray<{ feature: string; psi: number; exactMatchRate: number }> }): void {
+    for (const f of report.features) {
+      this.featureParityPsi.set({ feature_set: featureSet, feature: f.feature }, f.psi);
+      this.featureParityExactMatchRatio.set({ feature_set: featureSet, feature: f.feature }, f.exactMatchRate);
+    }
+    this.featureParityPass.set({ feature_set: featureSet }, report.pass ? 1 : 0);
+  }
 
   /** Observes and returns the freshness in minutes; `sessionClose` is the close instant from the calendar. */
   observeFreshness(sessionClose: Instant, publishedAt: Instant = Date.now()): number {

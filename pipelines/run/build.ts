@@ -35,7 +35,9 @@ export async function buildContext(config: Config, logger: Logger, options: {
 }): Promise<{ ctx: PipelineContext; stores: Stores }> {
   const now = options.now ?? (() => new Date());
   const source = options.source ?? createJQuantsClient(config.jquants, { logger });
-  const stores = options.stores ?? await openStores(config);
+  const kill = killHook(process.env.GOGOOKU3_TEST_KILL_AFTER);
+  // `swap:<dataset>` kills a ClickHouse load after its staging table is verified and before the swap.
+  const stores = options.stores ?? await openStores(config, { clickhouse: { beforeSwap: kill && ((dataset) => kill('swap', dataset)) } });
   const from = new Date(Date.parse(`${options.from}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
   const to = new Date(Date.parse(`${options.to}T00:00:00Z`) + 10 * 86_400_000).toISOString().slice(0, 10);
   const { calendar } = await calendarWithJQuants(source, { from, to }, logger);
@@ -44,6 +46,7 @@ export async function buildContext(config: Config, logger: Logger, options: {
     source,
     sourceId: options.sourceId ?? `${config.jquants.baseUrl}|${config.jquants.apiVersion}`,
     lake: stores.lake,
+    lakeSql: stores.lakeSql,
     warehouse: stores.warehouse,
     online: stores.online,
     calendar,
@@ -54,7 +57,7 @@ export async function buildContext(config: Config, logger: Logger, options: {
     includeExperimental: options.includeExperimental ?? false,
     dividendAdjustment: config.dividendAdjustment,
     now,
-    afterWrite: killHook(process.env.GOGOOKU3_TEST_KILL_AFTER),
+    afterWrite: kill,
     handoff: new Map(),
   };
   return { ctx, stores };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { TseCalendar } from '../calendar';
 import type { JQuantsSource } from '../sources/jquants';
-import type { Dataset, Lake, OnlineStore, Row, Warehouse } from '../storage/types';
+import type { Dataset, Lake, LakeSql, OnlineStore, Row, Warehouse } from '../storage/types';
 import type { TaskResult } from './tasks';
 
 /** Everything a pipeline run works with, received as parameters (tests pass real local servers and stores). */
@@ -11,6 +11,9 @@ export interface PipelineContext {
   /** Identifies the source in fingerprints (a different API root means different raw data). */
   sourceId: string;
   lake: Lake;
+  /** SQL over the lake (DuckDB dialect): what steps read history through. */
+  lakeSql: LakeSql;
+  /** The DWH (tables for users, the run ledger). */
   warehouse: Warehouse;
   online: OnlineStore;
   calendar: TseCalendar;

@@ -75,11 +75,11 @@ export const featureBlock = (date: string): string => `${date.slice(0, 4)}Q${Mat
  * in time: a later split never changes a feature of D).
  */
 async function readHistory(ctx: PipelineContext, fromDate: string, maxDate: string): Promise<History> {
-  await ctx.warehouse.refresh(['adjusted_prices']);
+  await ctx.lakeSql.refresh(['adjusted_prices']);
   // NULLs as NaN and flags as 1/0/NaN in SQL, so every numeric column arrives as one typed array (queryColumns).
   const num = (c: string) => `coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE) AS ${c}`;
   const flag = (c: string) => `CASE WHEN ${c} THEN 1.0 WHEN NOT ${c} THEN 0.0 ELSE 'NaN'::DOUBLE END AS ${c}`;
-  const result = await ctx.warehouse.queryColumns(
+  const result = await ctx.lakeSql.queryColumns(
     `SELECT ticker, CAST(date AS VARCHAR) AS date, ${['open', 'high', 'low', 'close', 'volume', 'turnover_value', 'cum_factor'].map(num).join(', ')}, `
     + `${flag('upper_limit')}, ${flag('lower_limit')}, section, sector33 FROM adjusted_prices `
     + `WHERE date >= DATE '${esc(fromDate)}' AND date <= DATE '${esc(maxDate)}' ORDER BY ticker, date`,
@@ -129,8 +129,8 @@ async function readHistory(ctx: PipelineContext, fromDate: string, maxDate: stri
  * rawClose and cumFactor are the stored (unadjusted) closes and cumulative split factors, rows as in cols.
  */
 async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rawClose: Float64Array, cumFactor: Float64Array, cols: PriceColumns): Promise<void> {
-  await ctx.warehouse.refresh(['raw_dividends']);
-  const dividends = (await ctx.warehouse.query(
+  await ctx.lakeSql.refresh(['raw_dividends']);
+  const dividends = (await ctx.lakeSql.query(
     `SELECT code, CAST(announcement_date AS VARCHAR) AS announcement_date, reference_number, status_code, interim_final_code, gross_dividend_rate, CAST(ex_date AS VARCHAR) AS ex_date FROM raw_dividends WHERE announcement_date <= DATE '${esc(maxDate)}'`,
   ).catch(() => [])) as unknown as Array<DividendRow & { code: string }>;
   const byTicker = new Map<string, DividendRow[]>();
@@ -164,8 +164,8 @@ async function applyTotalReturn(ctx: PipelineContext, maxDate: string, rawClose:
 
 /** Investor flows visible on each session (published before it), per the ticker's market section on that row. */
 async function flowAccessor(ctx: PipelineContext, history: History, maxDate: string): Promise<FlowAccessor> {
-  await ctx.warehouse.refresh(['validated_investor_types']);
-  const rows = (await ctx.warehouse.query(
+  await ctx.lakeSql.refresh(['validated_investor_types']);
+  const rows = (await ctx.lakeSql.query(
     `SELECT CAST(published_date AS VARCHAR) AS published_date, CAST(start_date AS VARCHAR) AS start_date, CAST(end_date AS VARCHAR) AS end_date, section, ${FLOW_SERIES.join(', ')} FROM validated_investor_types WHERE published_date < DATE '${esc(maxDate)}'`,
   ).catch(() => [])) as unknown as InvestorTypeRow[];
   const sessions = [...new Set(history.frame.date)].sort();

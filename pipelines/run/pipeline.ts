@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { PipelineContext } from './context';
 import { fetchTask, validateTask } from './ingest';
+import { loadWarehouse } from './load';
 import { runTask, type TaskResult } from './tasks';
 import { sectionOf } from '../adjust';
 import { adjustTask, advanceChain, featureTasks, labelTasks, loadTransformState, publishOnline } from './transform';
@@ -14,7 +15,7 @@ export interface RunReport {
 }
 
 /**
- * One run over a set of sessions: fetch → validate → adjust → features → labels → publish. Each step works per
+ * One run over a set of sessions: fetch → validate → adjust → features → labels → DWH load → publish. Each step works per
  * session partition under the ledger, so a re-run redoes only what failed or whose inputs changed. A session
  * whose upstream failed is left for the next run; later sessions that depend on it wait too.
  */
@@ -57,10 +58,14 @@ export async function runPipeline(ctx: PipelineContext, dates: string[], options
     for (const task of featureTasks(ctx, state, ready)) await run(task);
     for (const task of await labelTasks(ctx, state, ready)) await run(task);
   }
+  // A DWH of its own (ClickHouse) gets the run's partitions loaded and swapped in; the embedded one reads the lake.
+  if (ready.length > 0 && (ctx.warehouse as unknown) !== ctx.lakeSql) results.push(...await loadWarehouse(ctx, results));
   let published: RunReport['published'];
   const last = sessions[sessions.length - 1];
   const featuresOk = results.some((r) => r.step === 'features' && r.partition === last && r.status !== 'failed');
-  if (options.publish && featuresOk) published = await publishOnline(ctx, last);
-  await ctx.warehouse.refresh();
+  // Serving must not run ahead of the DWH it is checked against (parity): a failed load holds the publish back.
+  const loadFailed = results.some((r) => r.step.startsWith('load_') && r.partition === last && r.status === 'failed');
+  if (options.publish && featuresOk && !loadFailed) published = await publishOnline(ctx, last);
+  await ctx.lakeSql.refresh();
   return { runId: ctx.runId, dates: sessions, results, published, failed: results.filter((r) => r.status === 'failed') };
 }

@@ -34,7 +34,7 @@ export async function runSummary(ctx: PipelineContext, stores: Stores, report: R
   const first = report.dates[0];
   const last = report.dates[report.dates.length - 1];
   const byRule: Record<string, number> = {};
-  const quarantineRows = await stores.warehouse.query(`SELECT rule, count(*) AS n FROM quarantine WHERE date BETWEEN DATE '${esc(first)}' AND DATE '${esc(last)}' GROUP BY rule ORDER BY n DESC`).catch(() => []);
+  const quarantineRows = await stores.lakeSql.query(`SELECT rule, count(*) AS n FROM quarantine WHERE date BETWEEN DATE '${esc(first)}' AND DATE '${esc(last)}' GROUP BY rule ORDER BY n DESC`).catch(() => []);
   for (const q of quarantineRows) byRule[String(q.rule)] = Number(q.n);
   const lastFeatures = await ctx.lake.readPartition('features', last);
   const featureNames = lastFeatures?.[0] ? Object.keys(lastFeatures[0]).filter((k) => !['ticker', 'date', 'manifest_version'].includes(k)).length : 0;
@@ -49,7 +49,8 @@ export async function runSummary(ctx: PipelineContext, stores: Stores, report: R
     published: report.published ?? null,
     freshnessMinutes: report.published ? Math.round(minutesSinceClose(ctx.calendar, report.published.date, ctx.now())) : null,
     failures: report.failed.map((f) => ({ step: f.step, partition: f.partition, error: f.error ?? '' })),
-    outputs: { lake: meta.config.objectStore, warehouse: meta.config.dwh, online: meta.config.onlineStore === 'embedded' ? `${meta.config.dataDir}/online` : meta.config.onlineStore, metrics: `${meta.config.dataDir}/metrics/gogooku3.prom` },
+    // Store URLs as the stores print them: passwords masked.
+    outputs: { lake: stores.objectStore.url, warehouse: stores.warehouse.url, online: meta.config.onlineStore === 'embedded' ? `${meta.config.dataDir}/online` : stores.online.url, metrics: `${meta.config.dataDir}/metrics/gogooku3.prom` },
     durationSeconds: Math.round((Date.now() - meta.startedAt) / 100) / 10,
   };
 }

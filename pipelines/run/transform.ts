@@ -24,8 +24,8 @@ export async function loadTransformState(ctx: PipelineContext, firstDate: string
   const entry = await ctx.warehouse.lastEntry('adjust', prev);
   if (entry?.status === 'succeeded' && entry.outputChecksum) state.lastChain = fingerprint(entry.inputFingerprint, entry.outputChecksum);
   // A ticker absent on the previous session keeps the factor of its last row, wherever that was.
-  await ctx.warehouse.refresh(['adjusted_prices']);
-  const rows = await ctx.warehouse.query(`SELECT ticker, arg_max(cum_factor, date) AS cum FROM adjusted_prices WHERE date < DATE '${firstDate}' GROUP BY ticker`);
+  await ctx.lakeSql.refresh(['adjusted_prices']);
+  const rows = await ctx.lakeSql.query(`SELECT ticker, arg_max(cum_factor, date) AS cum FROM adjusted_prices WHERE date < DATE '${firstDate}' GROUP BY ticker`);
   for (const r of rows) state.cum.set(String(r.ticker), Number(r.cum));
   return state;
 }

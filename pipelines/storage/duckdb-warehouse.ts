@@ -7,7 +7,7 @@ import {
 import { fromDuck, quoteIdent, quoteString } from './duck-values';
 import { InvalidStoreUrlError } from './errors';
 import type { CommittedFile } from './lake';
-import { DATASETS, type ColumnarResult, type Dataset, type LedgerEntry, type Row, type Scalar, type StepStatus, type Warehouse } from './types';
+import { DATASETS, type ColumnarResult, type Dataset, type LakeSql, type LedgerEntry, type Row, type Scalar, type StepStatus, type Warehouse, type WarehouseLoad, type WarehouseLoadResult } from './types';
 
 /** What the warehouse needs from the lake: committed partitions' files on local disk. */
 export interface LocalPartitionSource {
@@ -69,7 +69,7 @@ const FILE_COLUMN = '__g3_source_file';
  * Calls are serialised on one connection: the ledger's read-modify-write callers expect that order, and a
  * single-process pipeline gains nothing from parallel statements here.
  */
-export class DuckDbWarehouse implements Warehouse {
+export class DuckDbWarehouse implements Warehouse, LakeSql {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -124,6 +124,14 @@ export class DuckDbWarehouse implements Warehouse {
     return this.serial((c) => readColumns(c, sql));
   }
 
+  /** The DuckDB warehouse reads the lake through views: a load re-points the dataset's view (one atomic DDL). */
+  async load(load: WarehouseLoad): Promise<WarehouseLoadResult> {
+    await this.refresh([load.dataset]);
+    const rowsLoaded = load.partitions.reduce((n, p) => n + p.rows, 0);
+    const exists = await this.query(`SELECT count(*) AS n FROM duckdb_views() WHERE view_name = $1`, [load.dataset]);
+    const rowsTotal = Number(exists[0]?.n) > 0 ? Number((await this.query(`SELECT count(*) AS n FROM ${quoteIdent(load.dataset)}`))[0].n) : 0;
+    return { dataset: load.dataset, table: load.dataset, rowsLoaded, rowsTotal, swap: 'view' };
+  }
 
   async record(entry: LedgerEntry): Promise<void> {
     checkEntry(entry);

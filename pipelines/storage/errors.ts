@@ -8,12 +8,11 @@ export class InvalidKeyError extends Error {
   }
 }
 
-/** A storage URL this build recognises but does not implement (production backends). */
+/** A storage URL whose scheme no backend implements. */
 export class UnsupportedBackendError extends Error {
   constructor(readonly url: string, readonly scheme: string, readonly setting: string) {
-    super(`${setting}: the ${scheme}:// backend (${url}) is not available in this build; ` +
-      `S3/MinIO and ClickHouse come with the production-backends work. Use the embedded backends ` +
-      `(file://, duckdb://, embedded) until then.`);
+    super(`${setting}: the ${scheme}:// backend (${url}) is not available; ` +
+      `supported: GOGOOKU3_OBJECT_STORE file:// | s3://, GOGOOKU3_DWH duckdb:// | clickhouse://, GOGOOKU3_ONLINE_STORE embedded | redis:// | rediss://`);
     this.name = 'UnsupportedBackendError';
   }
 }

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { DuckDBDataChunk, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DUCK_TYPE, SQL_TYPE, fromDuck, isoDateToDays, quoteIdent, quoteString, toDuckConverter } from './duck-values';
+import pLimit from 'p-limit';
+import { writeFileAtomic } from './atomic';
 import { LakeIntegrityError, LakeSchemaError } from './errors';
 import { columnsFromRows, writerColumns } from './lake-columns';
 import { writeParquetFile } from './parquet-writer';
@@ -49,7 +51,11 @@ export class ParquetLake implements Lake {
   private db?: Promise<DuckDBInstance>;
   private scratch?: Promise<string>;
 
-  constructor(readonly store: ObjectStore) {}
+  /**
+   * `cacheDir`: where a remote store's committed data files are kept as local copies for DuckDB (named by
+   * checksum, so a rewritten partition gets a new copy); default: a directory under the OS temp dir.
+   */
+  constructor(readonly store: ObjectStore, private readonly options: { cacheDir?: string; downloadConcurrency?: number } = {}) {}
 
   async writePartition(dataset: Dataset, date: string, columns: ColumnSpec[], rows: Row[], meta: { runId: string; inputFingerprint: string }): Promise<PartitionManifest> {
     checkPartition(dataset, date);
@@ -145,15 +151,39 @@ export class ParquetLake implements Lake {
     }
   }
 
-  /** Committed partitions' data files as local paths, by date; the store must be local. */
+  /**
+   * Committed partitions' data files as local paths, by date. A local store's files are used in place; a
+   * remote store's are copied into the cache once per checksum, verified against the manifest before use.
+   */
   async committedFiles(dataset: Dataset): Promise<CommittedFile[]> {
     const localPath = this.store.localPath?.bind(this.store);
-    if (!localPath) throw new Error(`the lake on ${this.store.url} has no local files; the embedded warehouse needs a file:// object store`);
-    return (await this.partitions(dataset)).flatMap((date) => {
-      const key = partitionKeys(dataset, date).data;
-      const file = localPath(key);
-      return existsSync(file) ? [{ date, key, path: file }] : [];
-    });
+    const dates = await this.partitions(dataset);
+    if (localPath) {
+      return dates.flatMap((date) => {
+        const key = partitionKeys(dataset, date).data;
+        const file = localPath(key);
+        return existsSync(file) ? [{ date, key, path: file }] : [];
+      });
+    }
+    const limit = pLimit(this.options.downloadConcurrency ?? 8);
+    const files = await Promise.all(dates.map((date) => limit(() => this.cachedCopy(dataset, date))));
+    return files.filter((f): f is CommittedFile => f !== undefined);
+  }
+
+  private async cachedCopy(dataset: Dataset, date: string): Promise<CommittedFile | undefined> {
+    const manifest = await this.manifest(dataset, date);
+    if (!manifest || manifest.rows === 0) return undefined;
+    const key = partitionKeys(dataset, date).data;
+    const dir = path.join(this.options.cacheDir ?? path.join(await this.scratchDir(), 'cache'), dataset, `date=${date}`);
+    const file = path.join(dir, `${manifest.checksum.slice(0, 32)}.parquet`);
+    if (existsSync(file)) return { date, key, path: file };
+    const bytes = await this.store.get(key);
+    if (!bytes) throw new LakeIntegrityError(dataset, date, `${MANIFEST_FILE} present but ${DATA_FILE} missing`);
+    if (sha256(bytes) !== manifest.checksum) throw new LakeIntegrityError(dataset, date, `${DATA_FILE} does not match the manifest checksum`);
+    // Older copies of a rewritten partition are dropped so the cache holds one version per partition.
+    for (const old of await fs.readdir(dir).catch(() => [] as string[])) await fs.rm(path.join(dir, old), { force: true });
+    await writeFileAtomic(file, bytes);
+    return { date, key, path: file };
   }
 
   async close(): Promise<void> {

@@ -76,18 +76,61 @@ export interface LedgerEntry {
   error: string | null;
 }
 
-/** The warehouse: SQL over the lake's datasets plus the run ledger. */
-export interface Warehouse {
-  readonly url: string;
+/**
+ * SQL (DuckDB dialect) over the lake's committed partitions: what pipeline steps read history through. The
+ * embedded warehouse is this engine itself; with ClickHouse as the DWH an in-memory DuckDB over the lake plays it.
+ */
+export interface LakeSql {
   /** Makes the lake's committed partitions queryable as tables/views named after the datasets. */
   refresh(datasets?: readonly Dataset[]): Promise<void>;
   query(sql: string): Promise<Row[]>;
   /** The same result as columns (large reads: no row objects); DOUBLE columns as Float64Array, NULL as NaN. */
   queryColumns(sql: string): Promise<ColumnarResult>;
+}
+
+/** The run ledger: one row per (run, step, partition); a re-run reads the latest entry per (step, partition). */
+export interface RunLedger {
   /** The latest entry for (step, partition), if any. */
   lastEntry(step: string, partition: string): Promise<LedgerEntry | undefined>;
   record(entry: LedgerEntry): Promise<void>;
   ledger(filter?: { runId?: string; step?: string; status?: StepStatus }): Promise<LedgerEntry[]>;
+}
+
+/** A run's datasets to make visible in the DWH: every date the run touched, with what the lake committed. */
+export interface WarehouseLoad {
+  dataset: Dataset;
+  runId: string;
+  /** The lake partitions (manifests) that make up the new table contents for those dates. */
+  partitions: PartitionManifest[];
+  /** Dates whose old rows are replaced (a date without a partition is emptied). */
+  dates: string[];
+  /**
+   * Checks the rows the DWH holds for a date after staging (read back from it) against what the run recorded;
+   * returns the problem, or null. The pipeline compares their content checksum with the run ledger's.
+   */
+  verify?(date: string, rows: Row[]): string | null;
+}
+
+export interface WarehouseLoadResult {
+  dataset: Dataset;
+  table: string;
+  rowsLoaded: number;
+  rowsTotal: number;
+  /** `exchange` / `rename` on ClickHouse; `view` where the DWH reads the lake directly. */
+  swap: 'exchange' | 'rename' | 'view';
+}
+
+/**
+ * The DWH: tables users query (in its own SQL dialect) plus the run ledger. `load` makes a run's partitions
+ * visible atomically — readers see the old table or the new one, never a mix.
+ */
+export interface Warehouse extends RunLedger {
+  /** The configured URL without credentials (safe for logs). */
+  readonly url: string;
+  /** SQL in the warehouse's dialect (DuckDB or ClickHouse). */
+  query(sql: string): Promise<Row[]>;
+  /** Loads a run's partitions of one dataset (a DWH over the lake itself only refreshes its view). */
+  load(load: WarehouseLoad, source: Lake): Promise<WarehouseLoadResult>;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 export interface RedisHandle {
   /** `redis://[:password@]127.0.0.1:<port>/0` */
@@ -39,19 +39,6 @@ function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A port the kernel just handed out (bind to 0, read it, release it); redis-server refuses `--port 0`. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

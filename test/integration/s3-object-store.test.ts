@@ -2,65 +2,19 @@
  * S3ObjectStore against a real S3 wire protocol: s3rver, in-process, on an ephemeral port with a temp directory.
  * s3rver checks access key ids but not V4 signatures, and has no bucket versioning.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ParquetLake, partitionKeys } from '../../pipelines/storage/lake';
+import { CREDENTIALS, enableS3rverContinuationTokens, startServer, type S3rverServer } from '../helpers/s3-server';
 import { ObjectStoreError, S3ObjectStore, type S3ObjectStoreOptions } from '../../pipelines/storage/s3-object-store';
 import type { ColumnSpec, ObjectStore, Row } from '../../pipelines/storage/types';
 
-interface S3rverServer {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverConstructor = new (options: { port: number; address: string; silent: boolean; directory: string; configureBuckets: unknown[] }) => S3rverServer;
-// s3rver ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver') as S3rverConstructor;
-
 // The project-level testTimeout is not applied per file; the pagination and multipart cases need more than 5 s on slow disks.
 jest.setTimeout(120_000);
-
-/** s3rver's built-in account. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const MiB = 1024 * 1024;
-
-/**
- * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 (Node >= 17) keeps in its
- * legacy provider: without --openssl-legacy-provider every truncated listing answers 500. Unless the process has
- * DES, route s3rver's 'des' to two-key triple DES with both keys equal (EDE with K1 = K2 is single DES) while this
- * file runs; s3rver only ever decrypts its own tokens. Returns the undo.
- */
-function enableS3rverContinuationTokens(): () => void {
-  try {
-    crypto.createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-    return () => undefined;
-  } catch {
-    // DES unavailable: shim below.
-  }
-  type Factory = (algorithm: string, key: Buffer, iv: Buffer, options?: unknown) => unknown;
-  const mutable = crypto as unknown as { createCipheriv: Factory; createDecipheriv: Factory };
-  const { createCipheriv, createDecipheriv } = mutable;
-  const widen = (factory: Factory): Factory => (algorithm, key, iv, options) =>
-    algorithm.toLowerCase() === 'des' ? factory('des-ede-cbc', Buffer.concat([key, key]), iv, options) : factory(algorithm, key, iv, options);
-  mutable.createCipheriv = widen(createCipheriv);
-  mutable.createDecipheriv = widen(createDecipheriv);
-  return () => {
-    mutable.createCipheriv = createCipheriv;
-    mutable.createDecipheriv = createDecipheriv;
-  };
-}
-
-async function startServer(): Promise<{ server: S3rverServer; endpoint: string; directory: string }> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [] });
-  const address = await server.run();
-  return { server, endpoint: `http://127.0.0.1:${address.port}`, directory };
-}
 
 /** Counts the commands a client sends (by SDK command name), for asserting which S3 calls an operation made. */
 function countCommands(client: S3Client): Map<string, number> {

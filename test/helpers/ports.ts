@@ -1,0 +1,18 @@
+import net from 'node:net';
+
+/**
+ * A loopback port the kernel just handed out (bind to 0, read it, release it), for servers that refuse
+ * `--port 0` (redis-server) or cannot report the port they picked (clickhouse-server). Another process can
+ * take it before the caller binds it: callers retry on "Address already in use".
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
