@@ -185,14 +185,14 @@ export function createTableDdl(table: string, columns: readonly ColumnSpec[], ca
  * see them; a view reads the swapped-in table. Modern servers compute from adjusted closes with a window
  * function; older ones read the pipeline's own `returns_1d` (the same close-to-close return).
  */
-export function dailyReturnsView(caps: Capabilities): { sql: string; source: string } {
+export function dailyReturnsView(caps: Capabilities): { sql: string; source: string; requires: string[] } {
   if (caps.windowFunctions) {
-    return { source: 'adjusted_prices', sql: `CREATE VIEW IF NOT EXISTS daily_returns AS
+    return { source: 'adjusted_prices', requires: ['ticker', 'date', 'close'], sql: `CREATE VIEW IF NOT EXISTS daily_returns AS
 SELECT ticker, date, close, close / nullIf(lagInFrame(close) OVER w, 0) - 1 AS ret_1d
 FROM adjusted_prices
 WINDOW w AS (PARTITION BY ticker ORDER BY date ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)` };
   }
-  return { source: 'features', sql: 'CREATE VIEW IF NOT EXISTS daily_returns AS SELECT ticker, date, returns_1d AS ret_1d FROM features' };
+  return { source: 'features', requires: ['ticker', 'date', 'returns_1d'], sql: 'CREATE VIEW IF NOT EXISTS daily_returns AS SELECT ticker, date, returns_1d AS ret_1d FROM features' };
 }
 
 /** The run ledger: append-only; the latest `version` of a (run, step, partition) is its state. */

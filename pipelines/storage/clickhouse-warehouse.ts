@@ -163,10 +163,11 @@ export class ClickHouseWarehouse implements Warehouse {
     return { dataset: load.dataset, table, rowsLoaded: loaded, rowsTotal: kept + loaded, swap: swap.kind };
   }
 
-  /** Creates the daily_returns view once its source table exists (the first load creates it). */
+  /** Creates the daily_returns view once its source table exists with the columns it reads (a first load makes it). */
   async ensureDailyReturnsView(): Promise<void> {
     const view = dailyReturnsView(this.caps);
-    if ((await this.describe(view.source)).length > 0) await this.command(view.sql, 'create daily_returns view');
+    const columns = new Set((await this.describe(view.source)).map((c) => c.name));
+    if (view.requires.every((c) => columns.has(c))) await this.command(view.sql, 'create daily_returns view');
   }
 
   /** Column specs of a live table (empty when it does not exist). */
