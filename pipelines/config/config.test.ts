@@ -40,9 +40,29 @@ describe('loadConfig', () => {
     [{ GOGOOKU3_JQUANTS_CONCURRENCY: '0' }, /GOGOOKU3_JQUANTS_CONCURRENCY/],
     [{ JQUANTS_MAIL_ADDRESS: 'a@b' }, /JQUANTS_PASSWORD/],
     [{ GOGOOKU3_JQUANTS_URL: 'ftp://x' }, /GOGOOKU3_JQUANTS_URL must be a URL with scheme http:\/\/ \| https:\/\//],
+    [{ GOGOOKU3_OBJECT_STORE: 'gs://bucket/lake' }, /GOGOOKU3_OBJECT_STORE must be a URL with scheme file:\/\/ \| s3:\/\//],
+    [{ AWS_ACCESS_KEY_ID: 'AKIA' }, /AWS_SECRET_ACCESS_KEY \(set together with AWS_ACCESS_KEY_ID\)/],
+    [{ AWS_ENDPOINT_URL: 'minio:9000' }, /AWS_ENDPOINT_URL must be a URL with scheme http:\/\/ \| https:\/\//],
+    [{ GOGOOKU3_DWH_TTL_YEARS: '1.5' }, /GOGOOKU3_DWH_TTL_YEARS/],
+    [{ GOGOOKU3_ONLINE_TTL_SECONDS: '-5' }, /GOGOOKU3_ONLINE_TTL_SECONDS/],
   ])('invalid %p names the variable and allowed values', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the production backends from URLs and the standard AWS variables', () => {
+    const config = loadConfig({
+      GOGOOKU3_OBJECT_STORE: 's3://g3-lake/prod', GOGOOKU3_DWH: 'clickhouse://g3:pw@ch:8123/g3', GOGOOKU3_ONLINE_STORE: 'rediss://:pw@redis:6380/2',
+      AWS_ENDPOINT_URL: 'http://minio:9000', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'sk', AWS_REGION: 'ap-northeast-1',
+      GOGOOKU3_DWH_TTL_YEARS: '5', GOGOOKU3_ONLINE_TTL_SECONDS: '172800',
+    });
+    expect(config).toMatchObject({
+      objectStore: 's3://g3-lake/prod', dwh: 'clickhouse://g3:pw@ch:8123/g3', onlineStore: 'rediss://:pw@redis:6380/2', dwhTtlYears: 5, onlineTtlSeconds: 172800,
+      s3: { region: 'ap-northeast-1', endpoint: 'http://minio:9000', credentials: { accessKeyId: 'AKIA', secretAccessKey: 'sk' } },
+    });
+    expect(loadConfig({}).s3).toEqual({ region: 'us-east-1' });
+    expect(loadConfig({}).dwhTtlYears).toBe(2);
+    expect(JSON.stringify(redactConfig(config))).not.toMatch(/"sk"|:pw@/);
   });
 
   it('flags override the environment', () => {
