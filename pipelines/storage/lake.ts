@@ -180,9 +180,13 @@ export class ParquetLake implements Lake {
     const bytes = await this.store.get(key);
     if (!bytes) throw new LakeIntegrityError(dataset, date, `${MANIFEST_FILE} present but ${DATA_FILE} missing`);
     if (sha256(bytes) !== manifest.checksum) throw new LakeIntegrityError(dataset, date, `${DATA_FILE} does not match the manifest checksum`);
-    // Older copies of a rewritten partition are dropped so the cache holds one version per partition.
-    for (const old of await fs.readdir(dir).catch(() => [] as string[])) await fs.rm(path.join(dir, old), { force: true });
     await writeFileAtomic(file, bytes);
+    // Older copies of a rewritten partition are dropped so the cache holds one version per partition; temp files
+    // belong to concurrent downloads (another lake or process sharing the cache) and are left to them.
+    const current = path.basename(file);
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (name !== current && !name.startsWith('.tmp-') && name.endsWith('.parquet')) await fs.rm(path.join(dir, name), { force: true });
+    }
     return { date, key, path: file };
   }
 

@@ -353,6 +353,23 @@ describe('S3ObjectStore on s3rver', () => {
         for (const f of files) expect(cachedFiles(cacheDir, dataset, f.date)).toEqual([path.basename(f.path)]);
       });
 
+      it('concurrent downloads into one shared cache (two lakes, overlapping calls) all succeed with verified files', async () => {
+        const { lake: writer, cacheDir } = openLake();
+        const dates = Array.from({ length: 12 }, (_, i) => `2024-02-${String(i + 1).padStart(2, '0')}`);
+        for (const date of dates) await writer.writePartition('raw_dividends', date, COLUMNS, rowsFor(date, 3, 7), meta);
+        for (let round = 0; round < 5; round++) {
+          fs.rmSync(path.join(cacheDir, 'raw_dividends'), { recursive: true, force: true });
+          const other = new ParquetLake(open('s3://gogooku3-lake/v1'), { cacheDir });
+          lakes.push(other);
+          const results = await Promise.all([writer.committedFiles('raw_dividends'), writer.committedFiles('raw_dividends'), other.committedFiles('raw_dividends')]);
+          for (const files of results) {
+            expect(files.map((f) => f.date)).toEqual(dates);
+            for (const f of files) expect(fs.existsSync(f.path)).toBe(true);
+          }
+          for (const date of dates) expect(cachedFiles(cacheDir, 'raw_dividends', date)).toHaveLength(1);
+        }
+      });
+
       it('a second call reuses the cached copies: it reads manifests but GETs no data object again', async () => {
         const dataset: Dataset = 'features';
         const { lake: l, s3 } = openLake();
