@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary } from './binaries';
 import { freePort } from './ports';
 
 export { freePort } from './ports';
@@ -44,26 +45,7 @@ const KILL_AFTER_MS = 10_000;
  * /usr/sbin/clickhouse-server (not on a non-root PATH), else the combined /usr/bin/clickhouse; null when there is none.
  */
 export function clickhouseServerPath(): string | null {
-  const explicit = process.env.CLICKHOUSE_SERVER_BIN;
-  if (explicit) return isExecutable(explicit) ? explicit : null;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'clickhouse-server');
-    if (isExecutable(candidate)) return candidate;
-  }
-  for (const candidate of ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse']) {
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return findBinary('clickhouse-server', 'CLICKHOUSE_SERVER_BIN', ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse']);
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary } from './binaries';
 import { freePort } from './ports';
 
 export interface RedisHandle {
@@ -22,23 +23,7 @@ export interface StartRedisOptions {
 
 /** The `redis-server` binary on PATH (or $REDIS_SERVER_BIN), or null when there is none. */
 export function redisServerPath(): string | null {
-  const explicit = process.env.REDIS_SERVER_BIN;
-  if (explicit) return isExecutable(explicit) ? explicit : null;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'redis-server');
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return findBinary('redis-server', 'REDIS_SERVER_BIN');
 }
 
 /**

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface S3rverServer {
   run(): Promise<AddressInfo>;
@@ -69,4 +70,40 @@ export async function startS3rver(): Promise<{ endpoint: string; directory: stri
       fs.rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Counts the commands a client sends (by SDK command name), for asserting which S3 calls an operation made. */
+export function countCommands(client: S3Client): Map<string, number> {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? '?';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'g3CountCommands' },
+  );
+  return counts;
+}
+
+/** Deterministic pseudo-random bytes (xorshift), for objects whose content must be checked. */
+export function pattern(size: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
+
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
 }
