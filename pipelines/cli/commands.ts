@@ -19,6 +19,8 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['storage', () => (require('./storage') as typeof import('./storage')).storageCommand],
   ['sim', () => (require('./sim') as typeof import('./sim')).simCommand],
   ['start', () => (require('./start') as typeof import('./start')).startCommand],
+  ['eval', () => (require('./eval') as typeof import('./eval')).evalCommand],
+  ['cv', () => (require('./cv') as typeof import('./cv')).cvCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
