@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['start', () => (require('./start') as typeof import('./start')).startCommand],
   ['eval', () => (require('./eval') as typeof import('./eval')).evalCommand],
   ['cv', () => (require('./cv') as typeof import('./cv')).cvCommand],
+  ['models', () => (require('./models') as typeof import('./models')).modelsCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);

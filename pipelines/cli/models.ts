@@ -1,0 +1,96 @@
+import { Command, Option } from 'commander';
+import { ModelNotFoundError, ModelRegistry, RegistryInputError, RegistryIntegrityError, VersionNotFoundError } from '../models/registry';
+import { METRIC_KEYS } from '../models/registry-support';
+import { STAGES, type EvalMetrics, type ModelVersionMetadata, type Stage } from '../models/types';
+import { openStores } from '../storage';
+import { action, CliError, formatOption, intArg, subcommand, type CliContext } from './context';
+import { withStoreErrors } from './storage';
+
+/** Opens the registry on the configured object store; registry failures become one-line CLI errors. */
+async function withRegistry<T>(ctx: CliContext, fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+  return withStoreErrors(async () => {
+    const stores = await openStores(ctx.config());
+    try {
+      return await fn(new ModelRegistry(stores.objectStore));
+    } catch (error) {
+      if (error instanceof ModelNotFoundError || error instanceof VersionNotFoundError) throw new CliError(error.message, 1);
+      if (error instanceof RegistryInputError) throw new CliError(error.message, 2);
+      if (error instanceof RegistryIntegrityError) throw new CliError(error.message, 65);
+      throw error;
+    } finally {
+      await stores.close();
+    }
+  });
+}
+
+const num = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+const metricsLine = (m: EvalMetrics) => METRIC_KEYS.map((k) => `${k} ${num(m[k])}`).join('  ');
+
+/** One aligned row per version: what picking a version to promote needs at a glance. */
+export function formatList(versions: readonly ModelVersionMetadata[]): string {
+  if (versions.length === 0) return 'no models registered\n';
+  const header = ['model', 'version', 'stage', 'kind', 'features', 'feature set', 'created', 'ic', 'rank_ic', 'sharpe'];
+  const rows = versions.map((m) => [m.model, String(m.version), m.stage, m.kind, String(m.features.length), `${m.featureSet}@${m.featureSetVersion}`, m.createdAt, num(m.metrics.ic), num(m.metrics.rank_ic), num(m.metrics.sharpe)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function formatShow(m: ModelVersionMetadata): string {
+  const lines: Array<[string, string]> = [
+    ['kind', m.kind],
+    ['features', `${m.features.length}: ${m.features.join(', ')}`],
+    ['feature set', `${m.featureSet} ${m.featureSetVersion}`],
+    ['target', m.target],
+    ['training', `${m.trainingRange.from} .. ${m.trainingRange.to}`],
+    ['seed', String(m.seed)],
+    ['git', m.gitSha ?? '-'],
+    ['created', m.createdAt],
+    ['sha256', m.sha256],
+    ['onnx max |d|', m.onnxMaxAbsDiff.toExponential(2)],
+    ['metrics', metricsLine(m.metrics)],
+    ['golden', m.goldenMetrics ? metricsLine(m.goldenMetrics) : '-'],
+  ];
+  return `${m.model} version ${m.version} (${m.stage})\n${lines.map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n`;
+}
+
+interface Change {
+  version: number;
+  from: Stage;
+  to: Stage;
+}
+
+export function modelsCommand(ctx: CliContext): Command {
+  const cmd = subcommand('models', 'The model registry on the object store (a Triton model repository under models/): list, show, promote');
+  cmd.addCommand(subcommand('list', 'Registered model versions with stage, feature set and headline metrics')
+    .option('--model <name>', 'only this model (exit 1 when it has no versions)')
+    .addOption(formatOption())
+    .action(action(ctx, async (opts: { model?: string; format: string }) => {
+      const versions = await withRegistry(ctx, (registry) => registry.list(opts.model));
+      ctx.out(opts.format === 'json' ? `${JSON.stringify(versions, null, 2)}\n` : formatList(versions));
+    })));
+  cmd.addCommand(subcommand('show', 'One version\'s metadata: features, training range, metrics, golden metrics, sha256')
+    .argument('<name>', 'model name')
+    .argument('<version>', 'version number', intArg('VERSION'))
+    .addOption(formatOption())
+    .action(action(ctx, async (name: string, version: number, opts: { format: string }) => {
+      const meta = await withRegistry(ctx, (registry) => registry.show(name, version));
+      ctx.out(opts.format === 'json' ? `${JSON.stringify(meta, null, 2)}\n` : formatShow(meta));
+    })));
+  cmd.addCommand(subcommand('promote', 'Move a version to a stage; the previous staging or production version drops to none')
+    .argument('<name>', 'model name')
+    .argument('<version>', 'version number', intArg('VERSION'))
+    .addOption(new Option('--stage <stage>', 'target stage').choices([...STAGES]).makeOptionMandatory())
+    .addOption(formatOption())
+    .action(action(ctx, async (name: string, version: number, opts: { stage: Stage; format: string }) => {
+      const changes = await withRegistry(ctx, async (registry) => {
+        const before = new Map((await registry.list(name)).map((m) => [m.version, m.stage]));
+        await registry.promote(name, version, opts.stage);
+        return (await registry.list(name)).filter((m) => before.get(m.version) !== m.stage).map((m): Change => ({ version: m.version, from: before.get(m.version)!, to: m.stage }))
+          .sort((a, b) => Number(b.version === version) - Number(a.version === version) || a.version - b.version);
+      });
+      if (opts.format === 'json') ctx.out(`${JSON.stringify({ model: name, version, stage: opts.stage, changes }, null, 2)}\n`);
+      else if (changes.length === 0) ctx.out(`${name} version ${version} is already ${opts.stage}\n`);
+      else ctx.out(changes.map((c) => `${name} version ${c.version}: ${c.from} -> ${c.to}\n`).join(''));
+    })));
+  return cmd;
+}
