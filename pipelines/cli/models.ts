@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { ModelNotFoundError, ModelRegistry, RegistryInputError, RegistryIntegrityError, VersionNotFoundError } from '../models/registry';
+import { ExternalModelError, readExternalModel } from '../models/external';
+import { FeatureSetMismatchError, ModelNotFoundError, ModelRegistry, OnnxVerificationError, RegistryInputError, RegistryIntegrityError, RegressionError, VersionNotFoundError } from '../models/registry';
 import { METRIC_KEYS } from '../models/registry-support';
 import { STAGES, type EvalMetrics, type ModelVersionMetadata, type Stage } from '../models/types';
 import { openStores } from '../storage';
@@ -16,6 +17,7 @@ async function withRegistry<T>(ctx: CliContext, fn: (registry: ModelRegistry) =>
       if (error instanceof ModelNotFoundError || error instanceof VersionNotFoundError) throw new CliError(error.message, 1);
       if (error instanceof RegistryInputError) throw new CliError(error.message, 2);
       if (error instanceof RegistryIntegrityError) throw new CliError(error.message, 65);
+      if (error instanceof OnnxVerificationError || error instanceof RegressionError || error instanceof FeatureSetMismatchError) throw new CliError(error.message, 1);
       throw error;
     } finally {
       await stores.close();
@@ -91,6 +93,25 @@ export function modelsCommand(ctx: CliContext): Command {
       if (opts.format === 'json') ctx.out(`${JSON.stringify({ model: name, version, stage: opts.stage, changes }, null, 2)}\n`);
       else if (changes.length === 0) ctx.out(`${name} version ${version} is already ${opts.stage}\n`);
       else ctx.out(changes.map((c) => `${name} version ${c.version}: ${c.from} -> ${c.to}\n`).join(''));
+    })));
+  cmd.addCommand(subcommand('register', 'Register the model an external trainer image wrote to DIR (model.onnx, metrics.json, verification.json; docs/training.md) after onnxruntime reproduces its predictions')
+    .requiredOption('--name <name>', 'model name')
+    .requiredOption('--dir <dir>', 'the image\'s output directory')
+    .addOption(new Option('--regression <mode>', 'compare golden metrics with the production version').choices(['enforce', 'skip']).default('enforce'))
+    .addOption(formatOption())
+    .action(action(ctx, async (opts: { name: string; dir: string; regression: 'enforce' | 'skip'; format: string }) => {
+      const meta = await withRegistry(ctx, async (registry) => {
+        let input;
+        try {
+          input = await readExternalModel(opts.dir, opts.name);
+        } catch (error) {
+          if (error instanceof ExternalModelError) throw new CliError(error.message, 65);
+          throw error;
+        }
+        return registry.register({ ...input, regression: opts.regression });
+      });
+      if (opts.format === 'json') ctx.out(`${JSON.stringify(meta, null, 2)}\n`);
+      else ctx.out(`registered ${meta.model} version ${meta.version} (${meta.kind}, ${meta.features.length} features, ONNX max |Δ| ${meta.onnxMaxAbsDiff.toExponential(2)}), stage ${meta.stage}\n`);
     })));
   return cmd;
 }

@@ -179,7 +179,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { maxAbs
  * predictions; throws OnnxVerificationError when the graph cannot run, has the wrong interface, or differs by
  * more than `tolerance` on any row.
  */
-export async function verifyOnnx(bytes: Uint8Array, spec: ModelSpec, sampleX: Float64Array, rows: number, expected: Float64Array, tolerance = DEFAULT_TOLERANCE): Promise<{ maxAbsDiff: number }> {
+export async function verifyOnnx(bytes: Uint8Array, spec: Pick<ModelSpec, 'features'>, sampleX: Float64Array, rows: number, expected: Float64Array, tolerance = DEFAULT_TOLERANCE): Promise<{ maxAbsDiff: number }> {
   const F = spec.features.length;
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`verification rows is ${rows}, expected a whole number >= 1`);
   if (sampleX.length !== rows * F) throw new RangeError(`verification x has ${sampleX.length} values, expected rows × features = ${rows} × ${F}`);

@@ -217,7 +217,7 @@ const metadataSchema = z.looseObject({
   ...registrationSchema.shape,
   model: z.string().regex(MODEL_NAME_PATTERN),
   version: z.number().int().positive(),
-  kind: z.enum(['ridge', 'mlp']),
+  kind: z.enum(['ridge', 'mlp', 'external']),
   features: z.array(z.string().min(1)).min(1),
   inputMean: z.array(z.number()),
   onnxMaxAbsDiff: z.number().nonnegative(),

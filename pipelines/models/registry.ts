@@ -29,9 +29,17 @@ export {
 
 export type RegistrationMetadata = Omit<ModelVersionMetadata, 'model' | 'version' | 'stage' | 'createdAt' | 'sha256' | 'onnxMaxAbsDiff' | 'kind' | 'features' | 'inputMean'>;
 
+/** A graph trained elsewhere (docs/training.md): its input order and the imputation values it expects. */
+export interface ExternalModel {
+  features: string[];
+  inputMean: number[];
+}
+
 export interface RegisterInput {
   name: string;
-  spec: ModelSpec;
+  /** The model as numbers (the reference trainer); or `external` with `onnx` for a graph trained elsewhere. */
+  spec?: ModelSpec;
+  external?: ExternalModel;
   /** The graph to register; default exportOnnx(spec). Verified against `verification` either way. */
   onnx?: Uint8Array;
   /** Inputs (rows × F, after imputation) and the trainer's own predictions for them. */
@@ -79,28 +87,28 @@ export class ModelRegistry {
     if (input.regression !== undefined && input.regression !== 'enforce' && input.regression !== 'skip') {
       throw new RegistryInputError(`regression ${JSON.stringify(input.regression)}: expected one of enforce, skip`);
     }
-    const { spec, verification } = input;
-    validateSpec(spec);
-    const F = spec.features.length;
+    const { verification } = input;
+    const model = describeModel(input);
+    const F = model.features.length;
     if (!Number.isSafeInteger(verification.rows) || verification.rows < 1 || verification.x.length !== verification.rows * F || verification.expected.length !== verification.rows) {
       throw new RegistryInputError(`verification: expected rows >= 1, x of rows × ${F} values and one expected value per row; got rows ${verification.rows}, ${verification.x.length} x values, ${verification.expected.length} expected`);
     }
-    const onnx = input.onnx ?? exportOnnx(spec, { modelName: input.name });
-    const { maxAbsDiff } = await verifyOnnx(onnx, spec, verification.x, verification.rows, verification.expected, this.tolerance);
+    const onnx = input.onnx ?? exportOnnx(input.spec!, { modelName: input.name });
+    const { maxAbsDiff } = await verifyOnnx(onnx, model, verification.x, verification.rows, verification.expected, this.tolerance);
 
     const committed = await this.committed(input.name);
     const existingConfig = await this.store.get(configKey(this.root, input.name));
     const existingText = existingConfig && Buffer.from(existingConfig).toString('utf8');
     const latest = committed.at(-1);
-    checkFeatureConsistency(input.name, latest, existingText === undefined ? undefined : configFeatureCount(existingText), { features: spec.features, featureSetVersion: parsed.data.featureSetVersion });
+    checkFeatureConsistency(input.name, latest, existingText === undefined ? undefined : configFeatureCount(existingText), { features: model.features, featureSetVersion: parsed.data.featureSetVersion });
 
     const meta: ModelVersionMetadata = {
       model: input.name,
       version: nextVersion(committed),
-      kind: spec.kind,
+      kind: model.kind,
       ...parsed.data,
-      features: [...spec.features],
-      inputMean: Array.from(spec.inputMean),
+      features: [...model.features],
+      inputMean: [...model.inputMean],
       onnxMaxAbsDiff: maxAbsDiff,
       stage: 'none',
       createdAt: this.now().toISOString(),
@@ -183,4 +191,24 @@ export class ModelRegistry {
     }));
     return metas.filter((m): m is ModelVersionMetadata => m !== undefined).sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.version - b.version));
   }
+}
+
+/** What registration needs of either kind of model; exactly one of `spec` and `external` (with `onnx`). */
+function describeModel(input: RegisterInput): { kind: ModelVersionMetadata['kind']; features: string[]; inputMean: number[] } {
+  if (input.spec && input.external) throw new RegistryInputError(`registration of ${input.name}: give spec or external, not both`);
+  if (input.spec) {
+    validateSpec(input.spec);
+    return { kind: input.spec.kind, features: input.spec.features, inputMean: Array.from(input.spec.inputMean) };
+  }
+  const external = input.external;
+  if (!external) throw new RegistryInputError(`registration of ${input.name}: spec or external is required`);
+  if (!input.onnx) throw new RegistryInputError(`registration of ${input.name}: an external model needs its onnx bytes`);
+  const names = new Set(external.features);
+  if (external.features.length === 0 || names.size !== external.features.length || external.features.some((f) => typeof f !== 'string' || f === '')) {
+    throw new RegistryInputError(`registration of ${input.name}: features must be a non-empty list of distinct names`);
+  }
+  if (external.inputMean.length !== external.features.length || !external.inputMean.every(Number.isFinite)) {
+    throw new RegistryInputError(`registration of ${input.name}: input_mean needs one finite value per feature (${external.features.length}), got ${external.inputMean.length}`);
+  }
+  return { kind: 'external', features: [...external.features], inputMean: [...external.inputMean] };
 }

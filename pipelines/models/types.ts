@@ -44,10 +44,13 @@ export interface EvalMetrics {
 }
 
 /** Stored beside each registered version (`<model>/<version>/metadata.json`). */
+/** `external`: an ONNX graph an external trainer image produced (docs/training.md); no ModelSpec behind it. */
+export type ModelKind = ModelSpec['kind'] | 'external';
+
 export interface ModelVersionMetadata {
   model: string;
   version: number;
-  kind: ModelSpec['kind'];
+  kind: ModelKind;
   featureSet: string;
   featureSetVersion: string;
   features: string[];

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../../test/helpers/run-cli';
+import { predict, randomInputs, randomModelSpec } from '../models/forward';
+import { exportOnnx } from '../models/onnx-export';
+
+/** An external trainer image's output directory (docs/training.md), built here with our own exporter. */
+function imageOutput(dir: string, options: { rows?: number; perturb?: number; dropMean?: boolean } = {}): void {
+  const spec = { ...randomModelSpec({ kind: 'mlp', features: 4, hidden: [8], seed: 11 }), features: ['returns_1d', 'rsi_14', 'volatility_20d', 'volume_ratio_5d'] };
+  const rows = options.rows ?? 300;
+  const x = randomInputs(spec, rows, 5);
+  const expected = predict(spec, x, rows);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'model.onnx'), exportOnnx(spec));
+  fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify({
+    features: spec.features, input_mean: options.dropMean ? [0] : Array.from(spec.inputMean), target: 'target_1_2', feature_set: 'default', feature_set_version: '2.0.0',
+    training_range: { from: '2022-01-04', to: '2024-06-28' }, seed: 42, git_sha: 'abc123',
+    metrics: { ic: 0.031, rank_ic: 0.029, icir: 0.4, rmse: 0.021, sharpe: 1.2, jpx_sharpe: 0.15 },
+  }));
+  fs.writeFileSync(path.join(dir, 'verification.json'), JSON.stringify({
+    rows, x: Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * 4, r * 4 + 4))), expected: Array.from(expected, (v) => v + (options.perturb ?? 0)),
+  }));
+}
+
+describe('gogooku3 models register (external trainer images)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-register-'));
+  const env = { GOGOOKU3_DATA_DIR: path.join(root, 'data') };
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('registers a verified graph as an external version at stage none, in the Triton layout', async () => {
+    imageOutput(path.join(root, 'good'));
+    const r = await runCli(['models', 'register', '--name', 'alpha', '--dir', path.join(root, 'good'), '--format', 'json'], env);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const meta = JSON.parse(r.out);
+    expect(meta).toMatchObject({ model: 'alpha', version: 1, kind: 'external', stage: 'none', featureSetVersion: '2.0.0', gitSha: 'abc123' });
+    expect(meta.onnxMaxAbsDiff).toBeLessThanOrEqual(1e-5);
+    const repo = path.join(env.GOGOOKU3_DATA_DIR, 'lake/models/alpha');
+    expect(fs.readFileSync(path.join(repo, 'config.pbtxt'), 'utf8')).toContain('platform: "onnxruntime_onnx"');
+    expect(fs.existsSync(path.join(repo, '1/model.onnx'))).toBe(true);
+    const listed = await runCli(['models', 'list', '--format', 'json'], env);
+    expect(JSON.parse(listed.out)).toHaveLength(1);
+  });
+
+  it.each<[string, Parameters<typeof imageOutput>[1], number, RegExp]>([
+    ['predictions the graph does not reproduce', { perturb: 1e-3 }, 1, /ONNX verification failed/],
+    ['too small a verification sample', { rows: 10 }, 65, /at least 256 are required/],
+    ['input_mean not matching the features', { dropMean: true }, 65, /input_mean has 1 values for 4 features/],
+  ])('refuses %s and writes nothing', async (name, options, code, message) => {
+    const dir = path.join(root, name.replace(/\W+/g, '-'));
+    imageOutput(dir, options);
+    const r = await runCli(['models', 'register', '--name', 'beta', '--dir', dir], env);
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(message);
+    expect(fs.existsSync(path.join(env.GOGOOKU3_DATA_DIR, 'lake/models/beta'))).toBe(false);
+  });
+
+  it('names the missing file', async () => {
+    const r = await runCli(['models', 'register', '--name', 'gamma', '--dir', path.join(root, 'nowhere')], env);
+    expect(r.code).toBe(65);
+    expect(r.err).toMatch(/nowhere\/model\.onnx: cannot read: ENOENT/);
+  });
+});
