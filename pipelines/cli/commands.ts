@@ -22,6 +22,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['eval', () => (require('./eval') as typeof import('./eval')).evalCommand],
   ['cv', () => (require('./cv') as typeof import('./cv')).cvCommand],
   ['models', () => (require('./models') as typeof import('./models')).modelsCommand],
+  ['train', () => (require('./train') as typeof import('./train')).trainCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
