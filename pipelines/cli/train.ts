@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { FeatureSetMismatchError, ModelRegistry, OnnxVerificationError, RegistryInputError, RegressionError } from '../models/registry';
+import { goldenMetrics, goldenSessions } from '../models/train/golden';
 import { DEFAULT_HORIZONS } from '../features/labels';
 import { CvError } from '../models/cv';
-import { DatasetError } from '../models/train/dataset';
+import { DatasetError, type TrainingData } from '../models/train/dataset';
 import { MlpError } from '../models/train/errors';
 import { loadTrainingData } from '../models/train/load';
 import { OracleError, simOracle, type SimMarket } from '../models/train/oracle';
@@ -99,7 +102,7 @@ export function simMarket(opts: TrainCliOpts): SimMarket | undefined {
 }
 
 /** Reads the range from the configured stores and trains; expected failures become CliErrors (exit 65). */
-export async function runTraining(ctx: CliContext, opts: TrainCliOpts): Promise<TrainResult> {
+export async function runTraining(ctx: CliContext, opts: TrainCliOpts): Promise<TrainResult & { data: TrainingData }> {
   const options = trainOptions(opts);
   const market = simMarket(opts);
   const logger = ctx.logger();
@@ -117,10 +120,11 @@ export async function runTraining(ctx: CliContext, opts: TrainCliOpts): Promise<
     const { data } = loaded;
     logger.info({ rows: data.rows, sessions: data.sessions.length, features: data.features.length, model: options.model }, 'training data loaded');
     const oracle = market ? simOracle(market) : undefined;
-    return train(data, options, {
+    const result = await train(data, options, {
       oracle,
       onProgress: (p) => (p.event === 'epoch' ? logger.debug(p, 'epoch') : logger.info(p, p.event === 'fold' ? `fold ${p.fold + 1}/${p.folds}` : 'final fit')),
     });
+    return { ...result, data };
   } catch (error) {
     if (error instanceof DatasetError || error instanceof CvError || error instanceof RidgeError || error instanceof OracleError || error instanceof MlpError) {
       throw new CliError(error.message, 65);
@@ -183,9 +187,52 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--sim-from <date>', 'the simulator\'s --from (first date of its history)', dateArg('--sim-from'), '2016-01-04')
     .option('--sim-as-of <date>', 'the simulator\'s --as-of (default: 31 days after --to; earlier values do not depend on it)', dateArg('--sim-as-of'))
     .option('--sim-signal-ic <x>', 'the simulator\'s --signal-ic', numberArg('--sim-signal-ic', -0.9, 0.9), 0.05)
-    .action(action(ctx, async (opts: TrainCliOpts) => {
-      const { report } = await runTraining(ctx, opts);
-      ctx.out(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : reportText(report));
+    .option('--register <name>', 'register the final model under this name (ONNX export verified by onnxruntime, stage none)')
+    .option('--golden-sessions <n>', 'with --register: score the model on the last n sessions (the golden set) for the registry\'s regression check', intArg('--golden-sessions', 1, 100_000), 20)
+    .addOption(new Option('--regression <mode>', 'with --register: hold the new version to the production version\'s golden metrics').choices(['enforce', 'skip']).default('enforce'))
+    .action(action(ctx, async (opts: TrainCliOpts & { register?: string; goldenSessions: number; regression: 'enforce' | 'skip' }) => {
+      const result = await runTraining(ctx, opts);
+      const registered = opts.register ? await registerTrained(ctx, opts.register, result, opts) : undefined;
+      const report = registered ? { ...result.report, registered } : result.report;
+      ctx.out(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(result.report)}${registered ? `registered ${registered.model} version ${registered.version} (ONNX max |Δ| ${registered.onnxMaxAbsDiff.toExponential(2)}, golden ${registered.goldenSessions.length} sessions rank_ic ${fmt(registered.goldenMetrics?.rank_ic)})\n` : ''}`);
       return 0;
     }));
+}
+
+/**
+ * Exports the final model to ONNX, has onnxruntime reproduce the trainer's predictions, scores it on the golden
+ * sessions and registers it (stage none). Registry refusals become CliErrors naming the reason.
+ */
+export async function registerTrained(ctx: CliContext, name: string, result: TrainResult & { data: TrainingData }, opts: TrainCliOpts & { goldenSessions: number; regression: 'enforce' | 'skip' }) {
+  const sessions = goldenSessions(result.data, opts.goldenSessions);
+  const golden = goldenMetrics(result.data, result.spec, sessions);
+  const meta = await withStoreErrors(async () => {
+    const stores = await openStores(ctx.config());
+    try {
+      return await new ModelRegistry(stores.objectStore).register({
+        name,
+        spec: result.spec,
+        verification: result.verification,
+        regression: opts.regression,
+        metadata: {
+          featureSet: 'default', featureSetVersion: result.report.featureSetVersion, target: result.report.target,
+          trainingRange: { from: result.report.range.firstSession, to: result.report.range.lastSession },
+          metrics: result.report.mean, goldenMetrics: golden, gitSha: gitSha(), seed: result.report.seed,
+        },
+      });
+    } catch (error) {
+      if (error instanceof OnnxVerificationError || error instanceof RegressionError || error instanceof FeatureSetMismatchError || error instanceof RegistryInputError) throw new CliError(error.message, 1);
+      throw error;
+    } finally {
+      await stores.close();
+    }
+  });
+  return { ...meta, goldenSessions: sessions };
+}
+
+/** The commit the trainer ran from, when it runs from a git checkout (GIT_SHA wins: images have no .git). */
+function gitSha(): string | null {
+  if (process.env.GIT_SHA) return process.env.GIT_SHA;
+  const out = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', timeout: 5_000 });
+  return out.status === 0 && /^[0-9a-f]{40}$/.test(out.stdout.trim()) ? out.stdout.trim() : null;
 }

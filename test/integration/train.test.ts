@@ -86,4 +86,24 @@ describe('gogooku3 train on the simulated market', () => {
     for (const f of collapsed.folds) expect(f.earlyStopReason).toBe('variance_collapse');
     expect(collapsed.finalModel.earlyStopReason).toBe('variance_collapse');
   });
+
+  it('--register exports to ONNX, verifies it with onnxruntime and registers it; a retrain with the same inputs passes the regression check, another model does not', async () => {
+    const first = await train('--register', 'alpha', '--golden-sessions', '10');
+    expect(first.registered).toMatchObject({ model: 'alpha', version: 1, kind: 'ridge', stage: 'none', featureSetVersion: first.featureSetVersion });
+    expect(first.registered.onnxMaxAbsDiff).toBeLessThanOrEqual(1e-5);
+    expect(first.registered.goldenSessions).toHaveLength(10);
+    expect(Number.isFinite(first.registered.goldenMetrics.rank_ic)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'lake/models/alpha/1/model.onnx'))).toBe(true);
+    const promote = await runCli(['models', 'promote', 'alpha', '1', '--stage', 'production'], env);
+    expect(promote.code).toBe(0);
+    // Same data, same seed: the same golden metrics, so version 2 registers.
+    const again = await train('--register', 'alpha', '--golden-sessions', '10');
+    expect(again.registered.version).toBe(2);
+    expect(again.registered.goldenMetrics).toEqual(first.registered.goldenMetrics);
+    // A different model on the same feature-set version moves the golden metrics: refused, nothing written.
+    const other = await runCli(['train', '--from', FROM, '--to', TO, '--l2', '50', '--register', 'alpha', '--golden-sessions', '10'], env);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/regression/i);
+    expect(fs.existsSync(path.join(dir, 'lake/models/alpha/3'))).toBe(false);
+  });
 });
