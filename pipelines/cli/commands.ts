@@ -23,6 +23,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['cv', () => (require('./cv') as typeof import('./cv')).cvCommand],
   ['models', () => (require('./models') as typeof import('./models')).modelsCommand],
   ['train', () => (require('./train') as typeof import('./train')).trainCommand],
+  ['serve', () => (require('./serve') as typeof import('./serve')).serveCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
