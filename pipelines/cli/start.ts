@@ -8,6 +8,7 @@ import { createSimulator } from '../sources/jquants/sim';
 import { action, intArg, numberArg, type CliContext } from './context';
 import { withSourceErrors } from './jquants';
 import { createProgress } from './progress';
+import { formatModelDemo, runModelDemo } from './start-models';
 
 const shiftYears = (iso: string, years: number) => `${Number(iso.slice(0, 4)) + years}${iso.slice(4)}`;
 
@@ -24,7 +25,8 @@ export function startCommand(ctx: CliContext): Command {
     .addOption(new Option('--seed <n>', 'simulator seed').default(7).argParser(intArg('--seed', 0)))
     .addOption(new Option('--bad-row-rate <x>', 'share of bars the simulator serves broken, to show quarantine').default(0.0004).argParser(numberArg('--bad-row-rate', 0, 1)))
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .action(action(ctx, async (opts: { codes: number; years: number; seed: number; badRowRate: number; format: string }) => {
+    .option('--no-models', 'stop after the pipeline (skip training, registration and serving)')
+    .action(action(ctx, async (opts: { codes: number; years: number; seed: number; badRowRate: number; format: string; models: boolean }) => {
       const logger = ctx.logger();
       const external = Boolean(ctx.env.GOGOOKU3_JQUANTS_URL);
       let config = ctx.config();
@@ -39,6 +41,8 @@ export function startCommand(ctx: CliContext): Command {
           logger.info({ url, codes: opts.codes, seed: opts.seed }, 'simulator started');
         }
         const summaries: RunSummary[] = [];
+        let trainFrom = '';
+        let latestSession = '';
         const backfillFrom = new Date(Date.parse(`${today}T00:00:00Z`) - opts.years * 365.25 * 86_400_000).toISOString().slice(0, 10);
         // The simulator listens on a new port every time; its data is named by what generates it.
         const sourceId = sim ? `sim|${JSON.stringify({ seed: sim.options.seed, codes: sim.options.codes, from: sim.options.from, asOf: sim.options.asOf, badRowRate: sim.options.badRowRate, signalIc: sim.options.signalIc })}` : undefined;
@@ -46,6 +50,8 @@ export function startCommand(ctx: CliContext): Command {
         try {
           const latest = latestCompleteSession(probe.calendar, now);
           const history = probe.calendar.sessions(probe.calendar.isSession(backfillFrom) ? backfillFrom : probe.calendar.next(backfillFrom), probe.calendar.prev(latest));
+          trainFrom = history[0];
+          latestSession = latest;
           for (const [pipeline, dates] of [['backfill', history], ['daily', [latest]]] as const) {
             const { ctx: run } = await buildContext(config, logger, { from: dates[0], to: dates[dates.length - 1], force: false, stores, source: probe.source, sourceId });
             const progress = createProgress();
@@ -59,10 +65,13 @@ export function startCommand(ctx: CliContext): Command {
         } finally {
           await stores.close();
         }
+        const pipelineOk = summaries.every((s) => s.failures.length === 0);
+        const market = sim ? { seed: sim.options.seed, codes: sim.options.codes, from: sim.options.from, asOf: sim.options.asOf, signalIc: sim.options.signalIc } : undefined;
+        const models = opts.models && pipelineOk ? await runModelDemo(config, logger, { from: trainFrom, to: latestSession, latest: latestSession, market }) : undefined;
         const source = sim ? `the J-Quants simulator (seed ${opts.seed}, ${opts.codes} codes, ${opts.badRowRate * 100} % broken bars) over HTTP` : config.jquants.baseUrl;
-        if (opts.format === 'json') ctx.out(`${JSON.stringify({ source, runs: summaries }, null, 2)}\n`);
-        else ctx.out(`gogooku3 start: data from ${source}\n\n${summaries.map(formatRunSummary).join('\n')}`);
-        return summaries.every((s) => s.failures.length === 0) ? 0 : 1;
+        if (opts.format === 'json') ctx.out(`${JSON.stringify({ source, runs: summaries, models: models ?? null }, null, 2)}\n`);
+        else ctx.out(`gogooku3 start: data from ${source}\n\n${summaries.map(formatRunSummary).join('\n')}${models ? `\n${formatModelDemo(models)}` : ''}`);
+        return pipelineOk ? 0 : 1;
       } finally {
         await sim?.close();
       }

@@ -1,3 +1,5 @@
+// The router serves models in-process: onnxruntime-node needs the main realm's typed arrays under jest.
+import '../../pipelines/serve/jest-realm';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +7,7 @@ import { createSimulator } from '../../pipelines/sources/jquants/sim';
 import { json, startScriptedServer } from '../helpers/scripted-server';
 import { runCli } from '../helpers/run-cli';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 const run = (argv: string[], env: Record<string, string>) => runCli(argv, env);
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'g3-start-'));
 
@@ -13,7 +15,7 @@ describe('gogooku3 start (the main job on embedded defaults)', () => {
   const dataDir = tmp();
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('backfills from the simulator over HTTP, runs the daily increment, publishes; a re-run redoes nothing', async () => {
+  it('backfills from the simulator over HTTP, runs the daily increment, publishes, trains, registers and serves; a re-run redoes nothing', async () => {
     const args = ['start', '--codes', '30', '--years', '0.25', '--bad-row-rate', '0', '--format', 'json'];
     const first = await run(args, { GOGOOKU3_DATA_DIR: dataDir });
     expect(first.code).toBe(0);
@@ -23,10 +25,29 @@ describe('gogooku3 start (the main job on embedded defaults)', () => {
     expect(runs[1].sessions.count).toBe(1);
     expect(runs[1].published.vectors).toBeGreaterThan(10);
     expect(runs[1].features.names).toBeGreaterThanOrEqual(5);
-    const again = JSON.parse((await run(args, { GOGOOKU3_DATA_DIR: dataDir })).out);
+    // Models: ridge champion in production, MLP challenger in staging, both verified ONNX in the registry, served.
+    const { models } = JSON.parse(first.out);
+    expect(models.models.map((m: { kind: string; version: number; stage: string; reused: boolean }) => [m.kind, m.version, m.stage, m.reused])).toEqual([['ridge', 1, 'production', false], ['mlp', 2, 'staging', false]]);
+    for (const m of models.models) {
+      for (const key of ['ic', 'rank_ic', 'rmse']) expect(Number.isFinite(m.cvMean[key])).toBe(true);
+      expect(m.oracle.matchedRows).toBe(1);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'lake/models/alpha/config.pbtxt'))).toBe(true);
+    expect(models.router.requests).toBe(100);
+    expect(models.router.byVariant.champion + (models.router.byVariant.challenger ?? 0)).toBe(100);
+    expect(models.router.byVariant.champion).toBeGreaterThan(70);
+    expect(models.router.scored).toBe(runs[1].published.vectors);
+    expect(JSON.parse(fs.readFileSync(models.weightsFile, 'utf8')).models[0].variants.map((v: { name: string }) => v.name)).toEqual(['champion', 'challenger']);
+
+    const secondRun = await run(args, { GOGOOKU3_DATA_DIR: dataDir });
+    const again = JSON.parse(secondRun.out);
     for (const summary of again.runs) {
       for (const counts of Object.values(summary.steps) as Array<{ succeeded: number }>) expect(counts.succeeded).toBe(0);
     }
+    // The same data trains the same models: the registered versions are reused, nothing new is registered.
+    expect(again.models.models.map((m: { version: number; reused: boolean }) => [m.version, m.reused])).toEqual([[1, true], [2, true]]);
+    // Sticky routing: the same request ids meet the same variants.
+    expect(again.models.router.byVariant).toEqual(models.router.byVariant);
   });
 
   it('bad arguments name the option', async () => {
