@@ -104,3 +104,18 @@ export function numberArg(name: string, min: number, max: number) {
     return n;
   };
 }
+
+/** Resolves with the first SIGTERM/SIGINT; the handlers are removed so a second signal behaves as usual. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_BODY_BYTES } from '../serve/http';
 import { InferenceRouter } from '../serve/server';
 import { WeightsFileWatcher } from '../serve/weights';
 import { openStores } from '../storage';
-import { action, CliError, intArg, type CliContext } from './context';
+import { action, CliError, intArg, type CliContext, untilSignal } from './context';
 import { withStoreErrors } from './storage';
 
 interface ServeOpts {
@@ -31,21 +31,6 @@ function httpUrlArg(value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`--triton-url: expected an http(s) URL, got ${JSON.stringify(value)}`);
   return value.replace(/\/+$/, '');
-}
-
-/** Resolves with the first SIGTERM/SIGINT; the handlers are removed so a second signal behaves as usual. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }
 
 export function serveCommand(ctx: CliContext): Command {

@@ -3,7 +3,7 @@ import {
   FAULT_KINDS, SimOptionsError, buildWorld, createSimulator, truthSummary,
   type FaultKind, type TruthSummary,
 } from '../sources/jquants/sim';
-import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
+import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat, untilSignal } from './context';
 
 function faultKindsArg(value: string): FaultKind[] {
   const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
@@ -51,20 +51,6 @@ function usage<T>(fn: () => T): T {
     if (error instanceof SimOptionsError) throw new CliError(error.message);
     throw error;
   }
-}
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
 }
 
 function truthText(s: TruthSummary): string {

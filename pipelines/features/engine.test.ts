@@ -7,19 +7,10 @@ import { frameFromColumns, type PriceColumns, type PriceFrame } from './frame';
 import { marketReturns } from './market-index';
 import { dateIndexOf } from './cross-section';
 import { FEATURES } from './registry';
+import { mulberry32 as prng } from '../util/random';
 
 const SESSIONS = 300;
 
-/** mulberry32: deterministic test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const day = (i: number) => new Date(Date.UTC(2023, 0, 2 + i)).toISOString().slice(0, 10);
 

@@ -4,6 +4,7 @@
  * what a float32 runtime computes up to summation order.
  */
 import type { DenseLayer, ModelSpec } from './types';
+import { mulberry32 } from '../util/random';
 
 /** A spec that cannot describe a model (shapes that do not chain, non-finite numbers, zero scales). */
 export class ModelSpecError extends Error {
@@ -108,17 +109,8 @@ export function predictFloat32(spec: ModelSpec, x: Float64Array, rows: number): 
   return forward(spec, x, rows, Math.fround);
 }
 
-/** mulberry32: a seeded uniform [0, 1) generator, stable across runs and machines. */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator (mulberry32), stable across runs and machines. */
+export const seededUniform = mulberry32;
 
 export interface RandomSpecOptions {
   kind: ModelSpec['kind'];

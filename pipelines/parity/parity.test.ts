@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { mulberry32 } from '../util/random';
 import {
   compareParity, ParityInputError, populationStabilityIndex as psi, sampleTickers,
   type FeatureValues, type OnlineVector, type ParityInput, type ParityOptions,
@@ -6,15 +7,6 @@ import {
 
 const DATE = '2024-03-05';
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Box–Muller N(mu, 1) samples from a seeded PRNG, so every run sees the same numbers. */
 function normals(n: number, mu: number, seed: number): Float64Array {

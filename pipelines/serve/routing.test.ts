@@ -1,17 +1,7 @@
 import fc from 'fast-check';
 import { chooseVariant, pickByWeight, stickyUnit } from './routing';
+import { mulberry32 as seeded } from '../util/random';
 
-/** mulberry32: a seeded [0, 1) source, so the distribution tests are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const v = (name: string, weight: number) => ({ name, weight });
 const champion90 = [v('champion', 90), v('challenger', 10)];

@@ -6,20 +6,10 @@
  */
 import fs from 'node:fs';
 import { TseCalendar } from '../../pipelines/calendar';
+import { mulberry32 as prng } from '../../pipelines/util/random';
 
 const SECTORS = ['0050', '1050', '2050', '3050', '3100', '3150', '3200', '3250', '3300', '3350', '3400', '3450', '3500', '3550', '3600', '3650', '3700', '3750', '3800', '4050', '5050', '5100', '5150', '5200', '5250', '6050', '6100', '7050', '7100', '7150', '7200', '8050', '9050'];
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function benchSessions(count: number): string[] {
   const calendar = TseCalendar.fromRules();
