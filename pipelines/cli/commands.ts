@@ -24,6 +24,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['models', () => (require('./models') as typeof import('./models')).modelsCommand],
   ['train', () => (require('./train') as typeof import('./train')).trainCommand],
   ['serve', () => (require('./serve') as typeof import('./serve')).serveCommand],
+  ['rollout', () => (require('./rollout') as typeof import('./rollout')).rolloutCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseRolloutSpec, RolloutSpecError, type ModelRolloutSpec } from '../../operator/rollout/spec';
+import { simulate, type SimulationResult } from '../../operator/rollout/simulate';
+import type { MetricsInterval, MetricsSample } from '../../operator/rollout/state-machine';
+import { action, CliError, formatOption, subcommand, type CliContext, type OutputFormat } from './context';
+
+async function readText(option: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : undefined;
+    if (why) throw new CliError(`${option}: ${file}: ${why}`, 2);
+    throw new Error(`reading ${file}`, { cause: error });
+  }
+}
+
+/** The rollout file: YAML (so JSON too) holding a whole ModelRollout resource or only its spec. */
+export function parseRolloutFile(file: string, text: string): ModelRolloutSpec {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) throw new CliError(`${file}: not valid YAML: ${doc.errors[0].message}`, 65);
+  try {
+    return parseRolloutSpec(doc.toJS());
+  } catch (error) {
+    if (error instanceof RolloutSpecError) throw new CliError(`${file}: ${error.message}`, 65);
+    throw error;
+  }
+}
+
+// JSON has no NaN, so null (or an absent field) is how a metrics export says "no value": it becomes NaN,
+// which the analysis treats as no data.
+const metricValue = z.union([z.number(), z.null()], { error: 'expected a number or null' }).optional();
+const sampleSchema = z.strictObject({ p95_ms: metricValue, error_rate: metricValue, requests: metricValue, rank_ic: metricValue }, { error: 'expected an object { p95_ms, error_rate, requests, rank_ic? } or null' });
+const intervalSchema = z.strictObject({ champion: sampleSchema.nullable().optional(), challenger: sampleSchema.nullable().optional() }, { error: 'expected an object { champion, challenger } or null' });
+const metricsFileSchema = z.strictObject({ intervals: z.array(intervalSchema.nullable(), { error: 'expected a list of intervals' }) }, { error: 'expected an object { "intervals": [...] }' });
+
+type RawSample = z.output<typeof sampleSchema> | null | undefined;
+
+function toSample(raw: RawSample): MetricsSample {
+  const num = (v: number | null | undefined) => (typeof v === 'number' ? v : Number.NaN);
+  const sample: MetricsSample = { p95_ms: num(raw?.p95_ms), error_rate: num(raw?.error_rate), requests: num(raw?.requests) };
+  if (raw?.rank_ic !== undefined) sample.rank_ic = num(raw.rank_ic);
+  return sample;
+}
+
+/** The metrics file: JSON { "intervals": [ { "champion": {...}, "challenger": {...} } | null, ... ] }. */
+export function parseMetricsFile(file: string, text: string): { intervals: Array<MetricsInterval | null> } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file}: not valid JSON: ${(error as Error).message}`, 65);
+  }
+  const parsed = metricsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.map(String).join('.') || '(root)';
+    const detail = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new CliError(`${file}: ${field}: ${detail}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : ''}`, 65);
+  }
+  return {
+    intervals: parsed.data.intervals.map((i) => (i === null ? null : { champion: toSample(i.champion), challenger: toSample(i.challenger) })),
+  };
+}
+
+function formatText(result: SimulationResult, total: number): string {
+  const lines = ['interval  weight  phase        reason'];
+  for (const row of result.timeline) {
+    lines.push(`${String(row.interval).padStart(8)}  ${String(row.challengerWeight).padStart(5)}%  ${row.phase.padEnd(11)}  ${row.reason}`);
+  }
+  lines.push(`final: ${result.final.phase} at challenger weight ${result.final.challengerWeight} % (${result.timeline.length} of ${total} intervals evaluated)`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function rolloutCommand(ctx: CliContext): Command {
+  const cmd = subcommand('rollout', 'ModelRollout analysis (champion/challenger traffic steps gated by latency, errors and quality)');
+  cmd.addCommand(subcommand('simulate', 'What-if: replay recorded interval metrics through a ModelRollout spec and print the weight, phase and reason after each interval (stops at Promoted, Paused, RolledBack or Aborted)')
+    .requiredOption('--rollout <file>', 'YAML or JSON: a ModelRollout resource (apiVersion gogooku3.io/v1alpha1) or just its spec')
+    .requiredOption('--metrics <file>', 'JSON {"intervals": [{"champion": {"p95_ms", "error_rate", "requests", "rank_ic"?}, "challenger": {...}} | null, ...]}; null means no data')
+    .addOption(formatOption())
+    .action(action(ctx, async (opts: { rollout: string; metrics: string; format: OutputFormat }) => {
+      const spec = parseRolloutFile(opts.rollout, await readText('--rollout', opts.rollout));
+      const metrics = parseMetricsFile(opts.metrics, await readText('--metrics', opts.metrics));
+      const result = simulate(spec, metrics);
+      ctx.out(opts.format === 'json' ? `${JSON.stringify({ timeline: result.timeline, final: result.final }, null, 2)}\n` : formatText(result, metrics.intervals.length));
+    })));
+  return cmd;
+}
