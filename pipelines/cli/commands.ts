@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['train', () => (require('./train') as typeof import('./train')).trainCommand],
   ['serve', () => (require('./serve') as typeof import('./serve')).serveCommand],
   ['rollout', () => (require('./rollout') as typeof import('./rollout')).rolloutCommand],
+  ['operator', () => (require('./operator') as typeof import('./operator')).operatorCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
