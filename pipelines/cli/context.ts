@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config, type ConfigOverrides, type Env } from '../config/config';
@@ -118,4 +119,16 @@ export function untilSignal(): Promise<string> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/** Reads an option's file as UTF-8; a missing, directory or unreadable file is a usage error naming the option. */
+export async function readOptionFile(option: string, file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : undefined;
+    if (why) throw new CliError(`${option}: ${file}: ${why}`, 2);
+    throw new Error(`reading ${file}`, { cause: error });
+  }
 }

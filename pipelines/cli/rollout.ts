@@ -1,22 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseRolloutSpec, RolloutSpecError, type ModelRolloutSpec } from '../../operator/rollout/spec';
 import { simulate, type SimulationResult } from '../../operator/rollout/simulate';
 import type { MetricsInterval, MetricsSample } from '../../operator/rollout/state-machine';
-import { action, CliError, formatOption, subcommand, type CliContext, type OutputFormat } from './context';
-
-async function readText(option: string, file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : undefined;
-    if (why) throw new CliError(`${option}: ${file}: ${why}`, 2);
-    throw new Error(`reading ${file}`, { cause: error });
-  }
-}
+import { action, CliError, formatOption, subcommand, type CliContext, type OutputFormat, readOptionFile } from './context';
 
 /** The rollout file: YAML (so JSON too) holding a whole ModelRollout resource or only its spec. */
 export function parseRolloutFile(file: string, text: string): ModelRolloutSpec {
@@ -82,8 +70,8 @@ export function rolloutCommand(ctx: CliContext): Command {
     .requiredOption('--metrics <file>', 'JSON {"intervals": [{"champion": {"p95_ms", "error_rate", "requests", "rank_ic"?}, "challenger": {...}} | null, ...]}; null means no data')
     .addOption(formatOption())
     .action(action(ctx, async (opts: { rollout: string; metrics: string; format: OutputFormat }) => {
-      const spec = parseRolloutFile(opts.rollout, await readText('--rollout', opts.rollout));
-      const metrics = parseMetricsFile(opts.metrics, await readText('--metrics', opts.metrics));
+      const spec = parseRolloutFile(opts.rollout, await readOptionFile('--rollout', opts.rollout));
+      const metrics = parseMetricsFile(opts.metrics, await readOptionFile('--metrics', opts.metrics));
       const result = simulate(spec, metrics);
       ctx.out(opts.format === 'json' ? `${JSON.stringify({ timeline: result.timeline, final: result.final }, null, 2)}\n` : formatText(result, metrics.intervals.length));
     })));
