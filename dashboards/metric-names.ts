@@ -1,0 +1,63 @@
+/**
+ * The metric names dashboards and rules query, in one place. Names of series this repository exports are
+ * checked against the real prom-client registries by metric-names.test.ts; everything else must be in
+ * EXTERNAL_METRICS with the reason it is allowed.
+ */
+import { ROLLOUT_METRICS } from '../operator/rollout/metrics';
+import { RUNTIME_METRICS } from '../operator/runtime/types';
+
+export const PIPELINE = {
+  freshness: 'data_freshness_minutes',
+  runs: 'pipeline_runs_total',
+  stepDuration: 'pipeline_step_duration_seconds',
+  contractViolations: 'contract_violations_total',
+  parityPsi: 'feature_parity_psi',
+  parityExactMatch: 'feature_parity_exact_match_ratio',
+  parityPass: 'feature_parity_pass',
+} as const;
+
+export const SERVING = {
+  duration: 'inference_request_duration_seconds',
+  requests: 'inference_requests_total',
+  errors: 'inference_errors_total',
+  predictionMean: 'inference_prediction_mean',
+  predictionStd: 'inference_prediction_std',
+} as const;
+
+export const RUNTIME = RUNTIME_METRICS;
+
+/** The ModelRollout controller's series; labels {rollout}, {rollout,event}, {rollout,phase}. */
+export const ROLLOUT = ROLLOUT_METRICS;
+
+/**
+ * What the trainer must export for the training-duration SLO (nothing in pipelines/models/train does yet):
+ * a histogram {model} with a 7200 s bucket, and a counter {model,status=succeeded|failed}.
+ */
+export const TRAINING = {
+  duration: 'training_duration_seconds',
+  runs: 'training_runs_total',
+} as const;
+export const TRAINING_DURATION_BUCKETS_SECONDS = [300, 600, 1800, 3600, 5400, 7200, 10800, 14400, 21600];
+
+/** NVIDIA dcgm-exporter; with the kubelet pod-resources mapping each GPU in use carries pod/namespace labels. */
+export const DCGM = {
+  utilisation: 'DCGM_FI_DEV_GPU_UTIL',
+  framebufferUsed: 'DCGM_FI_DEV_FB_USED',
+  power: 'DCGM_FI_DEV_POWER_USAGE',
+} as const;
+
+export interface AllowedMetric {
+  /** An exact name, or a prefix ending in `*`. */
+  name: string;
+  /** external: another exporter serves it; pending: this repository must still export it. */
+  status: 'external' | 'pending';
+  reason: string;
+}
+
+export const EXTERNAL_METRICS: readonly AllowedMetric[] = [
+  { name: 'DCGM_*', status: 'external', reason: 'NVIDIA dcgm-exporter DaemonSet on GPU nodes (GPU utilisation, framebuffer, power)' },
+  { name: 'kube_*', status: 'external', reason: 'kube-state-metrics, shipped with kube-prometheus-stack' },
+  { name: 'up', status: 'external', reason: 'synthesised by Prometheus for every scrape target' },
+  { name: TRAINING.duration, status: 'pending', reason: 'the trainer (pipelines/models/train) must export this histogram {model}, buckets incl. 7200 s; the training-duration SLO reads it' },
+  { name: TRAINING.runs, status: 'pending', reason: 'the trainer must count runs {model,status=succeeded|failed}' },
+];
