@@ -37,7 +37,6 @@ export const TRAINING = {
   duration: 'training_duration_seconds',
   runs: 'training_runs_total',
 } as const;
-export const TRAINING_DURATION_BUCKETS_SECONDS = [300, 600, 1800, 3600, 5400, 7200, 10800, 14400, 21600];
 
 /** NVIDIA dcgm-exporter; with the kubelet pod-resources mapping each GPU in use carries pod/namespace labels. */
 export const DCGM = {
@@ -58,6 +57,4 @@ export const EXTERNAL_METRICS: readonly AllowedMetric[] = [
   { name: 'DCGM_*', status: 'external', reason: 'NVIDIA dcgm-exporter DaemonSet on GPU nodes (GPU utilisation, framebuffer, power)' },
   { name: 'kube_*', status: 'external', reason: 'kube-state-metrics, shipped with kube-prometheus-stack' },
   { name: 'up', status: 'external', reason: 'synthesised by Prometheus for every scrape target' },
-  { name: TRAINING.duration, status: 'pending', reason: 'the trainer (pipelines/models/train) must export this histogram {model}, buckets incl. 7200 s; the training-duration SLO reads it' },
-  { name: TRAINING.runs, status: 'pending', reason: 'the trainer must count runs {model,status=succeeded|failed}' },
 ];

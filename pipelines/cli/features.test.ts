@@ -80,7 +80,7 @@ describe('features compute', () => {
   it('writes ticker,date,<features> sorted by ticker then date, empty cells for warm-up', async () => {
     const out = path.join(dir, 'out', 'features.csv');
     const r = await run('compute', '--prices', prices, '--out', out, '--features', 'returns_1d,returns_5d');
-    expect(r).toEqual({ code: 0, out: `wrote 5 rows (2 tickers) × 2 features (manifest 2.0.0) to ${out}\n`, err: '' });
+    expect(r).toEqual({ code: 0, out: `wrote 5 rows (2 tickers) × 2 features (manifest 2.1.0) to ${out}\n`, err: '' });
     expect(readFileSync(out, 'utf8')).toBe([
       'ticker,date,returns_1d,returns_5d',
       '1301,2024-01-04,,',

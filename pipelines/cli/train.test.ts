@@ -73,7 +73,10 @@ describe('gogooku3 train', () => {
     expect(r.out).toMatch(/^ridge on target_1_2: 2 features \(manifest 2\.0\.0\), 1080 rows, 36 sessions/);
     expect(r.out).toMatch(/fold 0 test \d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2} \(18 sessions, train 16\): ic -?\d/);
     expect(r.out).toMatch(/ {2}mean: ic -?\d\.\d{4} {2}rank_ic/);
-    expect(r.out).toMatch(/params \{"l2":0\.5\}/);
+    expect(r.out).toMatch(/params \{"l2":0\.5,"targetTransform":"demean"\}/);
+    const prom = fs.readFileSync(path.join(dir, 'metrics', 'train.prom'), 'utf8');
+    expect(prom).toMatch(/^training_runs_total\{model="ridge",status="succeeded"\} 1$/m);
+    expect(prom).toMatch(/^training_duration_seconds_bucket\{le="7200",model="ridge"\} 1$/m);
   });
 
   it('mlp with a small net reports epochs and why each fit stopped', async () => {
@@ -106,6 +109,10 @@ describe('gogooku3 train', () => {
       const r = await runCli(['train', '--from', '2024-01-04', '--to', '2024-03-29'], { GOGOOKU3_DATA_DIR: empty });
       expect(r.code).toBe(65);
       expect(r.err).toMatch(/gogooku3: the lake has no features table yet \(run `gogooku3 run backfill` first\)/);
+      // A failed run still counts, for the training SLO.
+      const prom = fs.readFileSync(path.join(empty, 'metrics', 'train.prom'), 'utf8');
+      expect(prom).toMatch(/^training_runs_total\{model="ridge",status="failed"\} 1$/m);
+      expect(prom).toMatch(/^training_duration_seconds_count\{model="ridge"\} 1$/m);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FeatureSetMismatchError, ModelRegistry, OnnxVerificationError, RegistryInputError, RegressionError } from '../models/registry';
 import { goldenMetrics, goldenSessions } from '../models/train/golden';
@@ -9,8 +10,9 @@ import { MlpError } from '../models/train/errors';
 import { loadTrainingData } from '../models/train/load';
 import { OracleError, simOracle, type SimMarket } from '../models/train/oracle';
 import { RidgeError } from '../models/train/ridge';
-import { train, type ModelKind, type TrainOptions, type TrainReport, type TrainResult } from '../models/train/trainer';
+import { DEFAULT_TARGET_TRANSFORM, TARGET_TRANSFORMS, train, type ModelKind, type TargetTransform, type TrainOptions, type TrainReport, type TrainResult } from '../models/train/trainer';
 import { DEFAULT_WATCHDOG } from '../models/train/watchdog';
+import { PipelineMetrics } from '../metrics';
 import { openStores } from '../storage';
 import type { EvalMetrics } from '../models/types';
 import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
@@ -25,6 +27,7 @@ export interface TrainCliOpts {
   embargo?: number;
   seed: number;
   target: string;
+  targetTransform: TargetTransform;
   features?: string[];
   l2?: number;
   hidden: number[];
@@ -92,6 +95,7 @@ export function trainOptions(opts: TrainCliOpts): TrainOptions {
     },
     validationFraction: opts.validationFraction,
     verificationRows: opts.verificationRows,
+    targetTransform: opts.targetTransform,
     range: { from: opts.from, to: opts.to },
   };
 }
@@ -168,6 +172,7 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--embargo <n>', 'sessions dropped after each test fold (default: the horizon)', intArg('--embargo', 0, 1000))
     .option('--seed <n>', 'random seed (MLP initialisation and shuffling)', intArg('--seed', 0, 0x7fffffff), 42)
     .option('--target <label>', 'label column to predict', 'target_1_2')
+    .addOption(new Option('--target-transform <t>', 'what the model is fitted to: the target less its session mean (what IC and rank IC judge), or the raw target; metrics always use the raw target').choices([...TARGET_TRANSFORMS]).default(DEFAULT_TARGET_TRANSFORM))
     .option('--features <list>', 'comma-separated feature columns (default: the manifest\'s active features in the table)', listArg('--features'))
     .option('--l2 <x>', `L2 penalty: ridge λ = l2 × rows on standardised features (default ${DEFAULT_L2.ridge}); MLP weight decay on the weight matrices (default ${DEFAULT_L2.mlp})`, numberArg('--l2', 0, 1e9))
     .option('--hidden <widths>', 'MLP hidden layer widths', widthsArg, [64, 32])
@@ -191,12 +196,38 @@ export function trainCommand(ctx: CliContext): Command {
     .option('--golden-sessions <n>', 'with --register: score the model on the last n sessions (the golden set) for the registry\'s regression check', intArg('--golden-sessions', 1, 100_000), 20)
     .addOption(new Option('--regression <mode>', 'with --register: hold the new version to the production version\'s golden metrics').choices(['enforce', 'skip']).default('enforce'))
     .action(action(ctx, async (opts: TrainCliOpts & { register?: string; goldenSessions: number; regression: 'enforce' | 'skip' }) => {
-      const result = await runTraining(ctx, opts);
-      const registered = opts.register ? await registerTrained(ctx, opts.register, result, opts) : undefined;
+      const { result, registered } = await withTrainingMetrics(ctx, opts.register ?? opts.model, async () => {
+        const trained = await runTraining(ctx, opts);
+        return { result: trained, registered: opts.register ? await registerTrained(ctx, opts.register, trained, opts) : undefined };
+      });
       const report = registered ? { ...result.report, registered } : result.report;
       ctx.out(opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(result.report)}${registered ? `registered ${registered.model} version ${registered.version} (ONNX max |Δ| ${registered.onnxMaxAbsDiff.toExponential(2)}, golden ${registered.goldenSessions.length} sessions rank_ic ${fmt(registered.goldenMetrics?.rank_ic)})\n` : ''}`);
       return 0;
     }));
+}
+
+/**
+ * Times a training run and counts its outcome in `$DATA_DIR/metrics/train.prom` (node_exporter's textfile
+ * collector) and the Pushgateway when configured; a metrics failure is logged, never the run's outcome.
+ */
+async function withTrainingMetrics<T>(ctx: CliContext, model: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let status: 'succeeded' | 'failed' = 'failed';
+  try {
+    const out = await run();
+    status = 'succeeded';
+    return out;
+  } finally {
+    const config = ctx.config();
+    const metrics = new PipelineMetrics();
+    metrics.observeTraining(model, status, (performance.now() - started) / 1000);
+    try {
+      await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'train.prom'));
+      if (config.pushgatewayUrl) await metrics.push(config.pushgatewayUrl, 'gogooku3', { training: model });
+    } catch (error) {
+      ctx.logger().warn({ err: (error as Error).message }, 'training metrics not written');
+    }
+  }
 }
 
 /**

@@ -9,6 +9,8 @@ import { writeFileAtomic } from '../storage/atomic';
 /** Session close → online publish. The daily run lands ~1–3 h after close; a bad day can take most of a day. */
 export const FRESHNESS_BUCKETS_MINUTES = [5, 10, 15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480, 600];
 /** One step on one partition is sub-second; a whole backfill step can take an hour. */
+/** Training runs: the SLO is "within 120 minutes", so 7200 s is a bucket edge. */
+export const TRAINING_DURATION_BUCKETS_SECONDS = [60, 300, 600, 1800, 3600, 5400, 7200, 10800, 14400, 21600];
 export const STEP_DURATION_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -97,6 +99,27 @@ export class PipelineMetrics {
     labelNames: ['feature_set', 'feature'] as const,
     registers: [this.registry],
   });
+
+  readonly trainingDurationSeconds = new Histogram({
+    name: 'training_duration_seconds',
+    help: 'Wall time of one training run (CV, final fit, export and registration)',
+    labelNames: ['model'] as const,
+    buckets: TRAINING_DURATION_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
+  readonly trainingRunsTotal = new Counter({
+    name: 'training_runs_total',
+    help: 'Training runs by outcome',
+    labelNames: ['model', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  /** One finished training run; failures count too, and their duration is observed like any other run's. */
+  observeTraining(model: string, status: 'succeeded' | 'failed', seconds: number): void {
+    this.trainingRunsTotal.inc({ model, status });
+    this.trainingDurationSeconds.observe({ model }, seconds);
+  }
 
   readonly featureParityPass = new Gauge({
     name: 'feature_parity_pass',

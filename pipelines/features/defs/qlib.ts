@@ -77,7 +77,7 @@ export const QLIB_FEATURES: SeriesFeature[] = [
 
   // ---- volume and liquidity ----
   ...[5, 60].map((w) => windowed(`vol_ratio_${w}`, 'volume', ['volume'], w, false, ([v], n, out) => volumeRatio(v, n, out))),
-  windowed('log_volume_z_20', 'volume', ['volume'], 20, false, ([v], n, out) => logVolumeZ(v, n, out)),
+  ...[20, 120].map((w) => windowed(`log_volume_z_${w}`, 'volume', ['volume'], w, false, ([v], n, out) => logVolumeZ(v, n, out))),
   windowed('turnover_20', 'turnover', ['turnover'], 20, false, ([tv], n, out) => meanTurnover(tv, n, out)),
   windowed('log_turnover_20', 'turnover', ['turnover'], 20, false, ([tv], n, out) => logMeanTurnover(tv, n, out)),
   windowed('amihud_20', 'turnover', ['close', 'turnover'], 20, true, ([c, tv], n, out) => amihud(c, tv, n, out)),

@@ -201,6 +201,23 @@ export function splitValidation(trainSessions: readonly string[], fraction: numb
   return { fit: sorted.slice(0, fitEnd), validation: sorted.slice(sorted.length - v) };
 }
 
+/**
+ * The target less its session mean, row by row. Sessions are CV groups (a session is wholly in a fold's train or
+ * test rows), so the means never mix training and test labels.
+ */
+export function demeanBySession(data: TrainingData): Float64Array {
+  const out = new Float64Array(data.rows);
+  for (let s = 0; s < data.sessions.length; s++) {
+    const from = data.sessionStart[s];
+    const to = data.sessionStart[s + 1];
+    let sum = 0;
+    for (let r = from; r < to; r++) sum += data.y[r];
+    const mean = sum / (to - from);
+    for (let r = from; r < to; r++) out[r] = data.y[r] - mean;
+  }
+  return out;
+}
+
 /** `count` rows spread evenly over the table (deterministic), for verifying an export against the trainer. */
 export function sampleRows(total: number, count: number): Int32Array {
   const n = Math.min(total, count);

@@ -1,8 +1,8 @@
 import { predict, seededUniform } from '../forward';
 import { DEFAULT_MLP } from './mlp';
-import { trainingData, type TrainingData } from './dataset';
+import { demeanBySession, trainingData, type TrainingData } from './dataset';
 import { OracleError, type Oracle } from './oracle';
-import { meanMetrics, train, type TrainOptions, type TrainReport } from './trainer';
+import { fittingData, meanMetrics, train, type TrainOptions, type TrainReport } from './trainer';
 import { DEFAULT_WATCHDOG } from './watchdog';
 
 const TICKERS = 40;
@@ -155,5 +155,47 @@ describe('meanMetrics', () => {
       { ic: 0.3, rank_ic: null, icir: null, rmse: 3, sharpe: null, jpx_sharpe: -1 },
     ]);
     expect(m).toEqual({ ic: 0.2, rank_ic: 0.2, icir: null, rmse: 2, sharpe: null, jpx_sharpe: 0.5 });
+  });
+});
+
+describe('target transform', () => {
+  /** The market() table with a large session-wide move added to every row's target. */
+  function withMarketMoves(): TrainingData {
+    const { data } = market(4);
+    const rand = seededUniform(9);
+    const move = new Map(data.sessions.map((s) => [s, (rand() - 0.5) * 0.2]));
+    const y = Float64Array.from(data.y, (v, r) => v + move.get(data.dates[r])!);
+    return { ...data, y };
+  }
+
+  it('demeanBySession leaves every session with mean 0 and keeps within-session differences', () => {
+    const data = withMarketMoves();
+    const out = demeanBySession(data);
+    for (let s = 0; s < data.sessions.length; s++) {
+      const [from, to] = [data.sessionStart[s], data.sessionStart[s + 1]];
+      const mean = out.subarray(from, to).reduce((a, b) => a + b, 0) / (to - from);
+      expect(Math.abs(mean)).toBeLessThan(1e-15);
+      expect(out[from + 1] - out[from]).toBeCloseTo(data.y[from + 1] - data.y[from], 14);
+    }
+    expect(fittingData(data, 'raw')).toBe(data);
+  });
+
+  it.each([
+    ['demean', 0],
+    ['raw', undefined],
+  ] as const)('%s: the ridge intercept is the fitted target\'s mean (0 when demeaned); metrics use the raw target', (transform, bias) => {
+    const data = withMarketMoves();
+    const { report, spec } = train(data, { ...options, targetTransform: transform });
+    expect(report.params).toMatchObject({ targetTransform: transform });
+    const fitted = transform === 'raw' ? data.y : demeanBySession(data);
+    const mean = fitted.reduce((a, b) => a + b, 0) / fitted.length;
+    expect(spec.layers[0].bias[0]).toBeCloseTo(bias ?? mean, 12);
+    // RMSE is against the raw target, so the session moves (std ≈ 0.058) show in it either way.
+    expect(report.mean.rmse!).toBeGreaterThan(0.04);
+  });
+
+  it('defaults to demean', () => {
+    const { report } = train(withMarketMoves(), options);
+    expect(report.params).toMatchObject({ targetTransform: 'demean' });
   });
 });

@@ -8,7 +8,7 @@ import { predict } from '../forward';
 import { evaluate } from '../metrics';
 import type { EvalMetrics, ModelSpec } from '../types';
 import {
-  designMatrix, fitStandardiser, imputedRows, rowsOfSessions, sampleRows, splitValidation, type TrainingData,
+  demeanBySession, designMatrix, fitStandardiser, imputedRows, rowsOfSessions, sampleRows, splitValidation, type TrainingData,
 } from './dataset';
 import type { EpochRecord, MlpOptions } from './mlp';
 import { checkCoverage, type Oracle, type SimMarket } from './oracle';
@@ -30,6 +30,8 @@ export interface TrainOptions {
   /** Share of a fold's training sessions (the latest) held out for the MLP's early stopping. */
   validationFraction: number;
   verificationRows: number;
+  /** What the model is fitted to (default DEFAULT_TARGET_TRANSFORM); metrics are always against the raw target. */
+  targetTransform?: TargetTransform;
   /** The requested date range (the report's `range`). */
   range: { from: string; to: string };
 }
@@ -174,17 +176,32 @@ const gather = (values: ArrayLike<number>, rows: Int32Array) => Float64Array.fro
 
 export const ORACLE_GOAL = 0.8;
 
+export const TARGET_TRANSFORMS = ['raw', 'demean'] as const;
+export type TargetTransform = (typeof TARGET_TRANSFORMS)[number];
+/**
+ * IC, rank IC and the long-short Sharpe judge a model by how it orders the stocks of each session, so by default
+ * it is fitted to the target less its session mean: the market's move, which dominates the raw target's variance
+ * and which no per-stock feature can rank, then stops steering the fit.
+ */
+export const DEFAULT_TARGET_TRANSFORM: TargetTransform = 'demean';
+
+/** The table the models are fitted on: the same rows and features, the target transformed. */
+export function fittingData(data: TrainingData, transform: TargetTransform): TrainingData {
+  return transform === 'raw' ? data : { ...data, y: demeanBySession(data) };
+}
+
 export function train(data: TrainingData, options: TrainOptions, hooks: TrainHooks = {}): TrainResult {
   const folds = purgedKFold(data.sessions, { folds: options.folds, horizon: options.horizon, embargo: options.embargo });
   const oracleValues = hooks.oracle ? hooks.oracle.signals(data.dates, data.tickers) : undefined;
   const matchedRows = oracleValues && hooks.oracle ? checkCoverage(oracleValues, hooks.oracle.market) : 0;
   const foldReports: FoldReport[] = [];
+  const fitData = fittingData(data, options.targetTransform ?? DEFAULT_TARGET_TRANSFORM);
   for (const f of folds) {
     const started = performance.now();
     const testRows = rowsOfSessions(data, f.test);
     const trainRows = rowsOfSessions(data, f.train).length;
     hooks.onProgress?.({ event: 'fold', fold: f.fold, folds: folds.length, trainRows, testRows: testRows.length });
-    const fitted = fitOn(data, f.train, options, f.fold, hooks);
+    const fitted = fitOn(fitData, f.train, options, f.fold, hooks);
     const testDates = Array.from(testRows, (r) => data.dates[r]);
     const testY = gather(data.y, testRows);
     const metrics = evaluate(testDates, predictRows(fitted.spec, data, testRows), testY);
@@ -200,7 +217,7 @@ export function train(data: TrainingData, options: TrainOptions, hooks: TrainHoo
 
   const started = performance.now();
   hooks.onProgress?.({ event: 'final', rows: data.rows });
-  const final = fitOn(data, data.sessions, options, 'final', hooks);
+  const final = fitOn(fitData, data.sessions, options, 'final', hooks);
   const sample = sampleRows(data.rows, options.verificationRows);
   const verification: VerificationSample = { x: imputedRows(data, sample, final.spec.inputMean), rows: sample.length, expected: final.trainerPredict(sample) };
 
@@ -214,8 +231,8 @@ export function train(data: TrainingData, options: TrainOptions, hooks: TrainHoo
     range: { ...options.range, sessions: data.sessions.length, firstSession: data.sessions[0], lastSession: data.sessions[data.sessions.length - 1] },
     cv: { folds: options.folds, horizon: options.horizon, embargo: options.embargo },
     params: options.model === 'ridge'
-      ? { l2: options.l2 }
-      : { l2: options.l2, ...options.mlp, validationFraction: options.validationFraction },
+      ? { l2: options.l2, targetTransform: options.targetTransform ?? DEFAULT_TARGET_TRANSFORM }
+      : { l2: options.l2, targetTransform: options.targetTransform ?? DEFAULT_TARGET_TRANSFORM, ...options.mlp, validationFraction: options.validationFraction },
     folds: foldReports,
     mean,
     ...(hooks.oracle ? { oracle: oracleReport(hooks.oracle, foldReports, mean, matchedRows, data) } : {}),
