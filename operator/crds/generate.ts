@@ -113,6 +113,7 @@ export const featureSetStatusSchema = z.object({
   lastSuccessfulTime: timestamp,
   lastRunId: z.string(),
   freshnessMinutes: z.number(),
+  backfillCompletedFrom: z.string(),
   conditions,
 }).partial();
 
@@ -122,6 +123,16 @@ export const modelRolloutStatusSchema = z.object({
   phase: z.enum(PHASES),
   challengerWeight: z.number().min(0).max(100),
   stepIndex: z.int().min(0),
+  // The rest of the state machine's RolloutState, persisted so a restarted operator resumes where it was.
+  failures: z.int().min(0),
+  inconclusive: z.int().min(0),
+  baseline: z.object({ p95_ms: z.number(), rank_ic: z.number() }).partial(),
+  history: z.array(z.object({ event: z.string(), phase: z.enum(PHASES), challengerWeight: z.number(), reason: z.string() })),
+  lastAnalysisTime: timestamp,
+  /** The challenger version this state belongs to: a new one restarts the analysis. */
+  analysedChallenger: z.string(),
+  /** The last handled gogooku3.io/action-nonce, so a verb runs once. */
+  lastActionNonce: z.string(),
   conditions,
 }).partial();
 

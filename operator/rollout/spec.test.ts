@@ -1,4 +1,4 @@
-import { DEFAULT_STEPS, durationMs, parseRolloutSpec, RolloutSpecError, ROLLOUT_API_VERSION } from './spec';
+import { DEFAULT_PROMETHEUS_URL, DEFAULT_STEPS, durationMs, parseRolloutSpec, RolloutSpecError, ROLLOUT_API_VERSION } from './spec';
 
 const minimal = { model: 'lgbm-daily', champion: { version: 'v3' }, challenger: { version: 'v4' } };
 
@@ -26,7 +26,18 @@ describe('parseRolloutSpec', () => {
       ...minimal,
       steps: [...DEFAULT_STEPS],
       analysis: { interval: '1m', minRequests: 100, maxP95LatencyRatio: 1.5, maxErrorRate: 0.01, failureLimit: 2, inconclusiveLimit: 5 },
+      prometheus: { url: DEFAULT_PROMETHEUS_URL, timeout: '10s' },
     });
+  });
+
+  it('defaults the weights ConfigMap key and keeps the traffic target, Prometheus and Triton as given', () => {
+    const spec = parseRolloutSpec({
+      ...minimal, prometheus: { url: 'http://prom:9090' }, triton: { url: 'http://triton:8000' },
+      trafficTarget: { configMap: { name: 'router-weights' }, httpRoute: { name: 'infer', championBackend: 'v3', challengerBackend: 'v4' } },
+    });
+    expect(spec.trafficTarget).toEqual({ configMap: { name: 'router-weights', key: 'weights.json' }, httpRoute: { name: 'infer', championBackend: 'v3', challengerBackend: 'v4' } });
+    expect(spec.prometheus).toEqual({ url: 'http://prom:9090', timeout: '10s' });
+    expect(spec.triton).toEqual({ url: 'http://triton:8000' });
   });
 
   it('accepts a whole resource and returns its spec, keeping given values', () => {
@@ -50,7 +61,13 @@ describe('parseRolloutSpec', () => {
     ['same versions', { ...minimal, challenger: { version: 'v3' } }, /^challenger\.version: expected a version other than the champion's \("v3"\)/],
     ['missing model', { champion: { version: 'a' }, challenger: { version: 'b' } }, /^model: expected the model name .*got nothing/],
     ['wrong apiVersion', { apiVersion: 'v1', kind: 'ModelRollout', spec: minimal }, /^apiVersion: expected "gogooku3\.io\/v1alpha1", got "v1"/],
-    ['typo in the resource spec', { apiVersion: ROLLOUT_API_VERSION, kind: 'ModelRollout', spec: { ...minimal, step: [100] } }, /^spec\.step: unknown field; allowed: model, champion, challenger, steps, analysis/],
+    ['typo in the resource spec', { apiVersion: ROLLOUT_API_VERSION, kind: 'ModelRollout', spec: { ...minimal, step: [100] } }, /^spec\.step: unknown field; allowed: model, champion, challenger, steps, analysis, prometheus, trafficTarget, triton/],
+    ['empty traffic target', { ...minimal, trafficTarget: {} }, /^trafficTarget: expected at least one of configMap .* or httpRoute/],
+    ['HTTPRoute without backends', { ...minimal, trafficTarget: { httpRoute: { name: 'r' } } }, /^trafficTarget\.httpRoute\.championBackend: expected the champion backend Service name/],
+    ['typo in the traffic target', { ...minimal, trafficTarget: { configmap: { name: 'w' } } }, /^trafficTarget\.configmap: unknown field; allowed: configMap, httpRoute/],
+    ['bad Prometheus URL', { ...minimal, prometheus: { url: 'prom:9090' } }, /^prometheus\.url: expected the Prometheus URL \(http:\/\/ or https:\/\/\), got "prom:9090"/],
+    ['bad Prometheus timeout', { ...minimal, prometheus: { timeout: '10' } }, /^prometheus\.timeout: expected a duration > 0/],
+    ['typo in triton', { ...minimal, triton: { uri: 'http://t' } }, /^triton\.uri: unknown field; allowed: url/],
     ['not an object', 'steps: [1]', /^\(root\): expected an object/],
   ])('%s is rejected naming the field', (_name, raw, message) => {
     expect(problems(raw).some((p) => message.test(p))).toBe(true);

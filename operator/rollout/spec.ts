@@ -63,6 +63,40 @@ const analysisSchema = z.strictObject({
   inconclusiveLimit: positiveInt('an integer >= 1').default(5),
 }, { error: 'expected an object' });
 
+/** Where the analysis queries the router's metrics when spec.prometheus.url is not given (prometheus-operator's Service). */
+export const DEFAULT_PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
+export const DEFAULT_WEIGHTS_KEY = 'weights.json';
+
+const HTTP_URL_RE = /^https?:\/\/[^\s/?#]+(\/\S*)?$/;
+const httpUrl = (what: string) => z.string({ error: `expected the ${what} URL (http:// or https://)` })
+  .regex(HTTP_URL_RE, { error: `expected the ${what} URL (http:// or https://)` });
+const K8S_NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const k8sName = (what: string) => z.string({ error: `expected the ${what} name (lowercase letters, digits, '-' and '.')` })
+  .regex(K8S_NAME_RE, { error: `expected the ${what} name (lowercase letters, digits, '-' and '.')` });
+const duration = (example: string) => z.string({ error: `expected a duration such as "${example}"` })
+  .refine((s) => durationMs(s) !== undefined, { error: `expected a duration > 0 such as "${example}" (units ms, s, m, h)` });
+
+const prometheusSchema = z.strictObject({
+  url: httpUrl('Prometheus').default(DEFAULT_PROMETHEUS_URL),
+  timeout: duration('10s').default('10s'),
+}, { error: 'expected an object { url, timeout? }' });
+
+const trafficTargetSchema = z.strictObject({
+  configMap: z.strictObject({
+    name: k8sName('ConfigMap'),
+    key: z.string({ error: 'expected the ConfigMap key holding the router\'s weights config' }).min(1, { error: 'expected the ConfigMap key holding the router\'s weights config' }).default(DEFAULT_WEIGHTS_KEY),
+    namespace: k8sName('namespace').optional(),
+  }, { error: 'expected an object { name, key?, namespace? }' }).optional(),
+  httpRoute: z.strictObject({
+    name: k8sName('HTTPRoute'),
+    namespace: k8sName('namespace').optional(),
+    championBackend: k8sName('champion backend Service'),
+    challengerBackend: k8sName('challenger backend Service'),
+  }, { error: 'expected an object { name, namespace?, championBackend, challengerBackend }' }).optional(),
+}, { error: 'expected an object { configMap?, httpRoute? }' }).refine((t) => t.configMap !== undefined || t.httpRoute !== undefined, {
+  error: 'expected at least one of configMap (the router\'s weights ConfigMap) or httpRoute (a Gateway API HTTPRoute)',
+});
+
 export const modelRolloutSpecSchema = z.strictObject({
   model: z.string({ error: 'expected the model name as a non-empty string' }).min(1, { error: 'expected the model name as a non-empty string' }),
   champion: versionRef('champion'),
@@ -70,6 +104,11 @@ export const modelRolloutSpecSchema = z.strictObject({
   steps: stepsSchema.default([...DEFAULT_STEPS]),
   // prefault, not default: zod 4 would return a default object as is, without the field defaults above.
   analysis: analysisSchema.prefault({}),
+  prometheus: prometheusSchema.prefault({}),
+  // Optional here so `rollout simulate` takes a bare analysis spec; the controller refuses a rollout without one.
+  trafficTarget: trafficTargetSchema.optional(),
+  // Set when Triton runs in explicit model-control mode: the challenger is loaded before it gets traffic.
+  triton: z.strictObject({ url: httpUrl('Triton HTTP') }, { error: 'expected an object { url }' }).optional(),
 }, { error: 'expected an object' }).superRefine((spec, ctx) => {
   if (spec.champion.version === spec.challenger.version) {
     ctx.addIssue({ code: 'custom', path: ['challenger', 'version'], message: `expected a version other than the champion's (${JSON.stringify(spec.champion.version)})` });
@@ -79,6 +118,7 @@ export const modelRolloutSpecSchema = z.strictObject({
 export type ModelRolloutSpec = z.output<typeof modelRolloutSpecSchema>;
 export type ModelRolloutSpecInput = z.input<typeof modelRolloutSpecSchema>;
 export type AnalysisSpec = ModelRolloutSpec['analysis'];
+export type TrafficTarget = NonNullable<ModelRolloutSpec['trafficTarget']>;
 
 const modelRolloutSchema = z.strictObject({
   apiVersion: z.literal(ROLLOUT_API_VERSION, { error: `expected ${JSON.stringify(ROLLOUT_API_VERSION)}` }),
@@ -95,7 +135,7 @@ function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return v;
 }
 
-const SPEC_KEYS = ['model', 'champion', 'challenger', 'steps', 'analysis'];
+const SPEC_KEYS = ['model', 'champion', 'challenger', 'steps', 'analysis', 'prometheus', 'trafficTarget', 'triton'];
 const RESOURCE_KEYS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 
 /** The fields an object at `path` may hold, for "unknown field" messages (typos are the usual cause). */
@@ -103,6 +143,11 @@ function allowedKeys(path: ReadonlyArray<PropertyKey>): string[] {
   const last = path[path.length - 1];
   if (last === 'analysis') return Object.keys(analysisSchema.shape);
   if (last === 'champion' || last === 'challenger') return ['version'];
+  if (last === 'prometheus') return Object.keys(prometheusSchema.shape);
+  if (last === 'trafficTarget') return ['configMap', 'httpRoute'];
+  if (last === 'configMap') return ['name', 'key', 'namespace'];
+  if (last === 'httpRoute') return ['name', 'namespace', 'championBackend', 'challengerBackend'];
+  if (last === 'triton') return ['url'];
   if (last === 'spec') return SPEC_KEYS;
   return path.length === 0 ? RESOURCE_KEYS : SPEC_KEYS;
 }

@@ -103,3 +103,14 @@ describe('operator render', () => {
     expect(r.err).toMatch(message);
   });
 });
+
+describe('operator rbac', () => {
+  it('prints the ServiceAccount, roles and bindings for the given namespace, without Secrets', async () => {
+    const r = await runCli(['operator', 'rbac', '--namespace', 'ops']);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS());
+    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+    expect(docs[0].metadata).toMatchObject({ name: 'gogooku3-operator', namespace: 'ops' });
+    expect(r.out).not.toMatch(/secrets/);
+  });
+});

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { parseDocument, stringify } from 'yaml';
 import { operatorCrds } from '../../operator/crds/generate';
+import { operatorRbac } from '../../operator/rbac';
 import { desiredChildren, FeatureSetChildrenError, type KubeObject } from '../../operator/featureset/children';
 import { FeatureSetSpecError, parseFeatureSetSpec } from '../../operator/featureset/spec';
 import { CalendarRangeError } from '../calendar';
 import { action, CliError, subcommand, type CliContext, readOptionFile } from './context';
+import { operatorRunCommand } from './operator-run';
 
 // lineWidth 0: no folding, so patterns, JSONPaths and commands stay on one line and diff cleanly. YAML 1.1
 // quoting for the children: kubectl's parser is YAML 1.1, where a bare 2020-01-06 is a timestamp and yes/on
@@ -58,9 +60,16 @@ function nowArg(value: string): Date {
 
 export function operatorCommand(ctx: CliContext): Command {
   const cmd = subcommand('operator', 'Kubernetes operator resources (FeatureSet, ModelRollout)');
+  cmd.addCommand(operatorRunCommand(ctx));
   cmd.addCommand(subcommand('crds', 'Print the FeatureSet and ModelRollout CustomResourceDefinitions (apiextensions.k8s.io/v1) as multi-document YAML, e.g. `gogooku3 operator crds | kubectl apply -f -`')
     .action(action(ctx, () => {
       ctx.out(crdsYaml());
+    })));
+  cmd.addCommand(subcommand('rbac', 'Print the operator\'s ServiceAccount, ClusterRole, ClusterRoleBinding and leader-election Role/RoleBinding (least privilege, no Secrets) as multi-document YAML')
+    .option('--namespace <ns>', 'namespace the operator runs in', 'gogooku3-system')
+    .option('--name <name>', 'name of the ServiceAccount, roles and bindings', 'gogooku3-operator')
+    .action(action(ctx, (opts: { namespace: string; name: string }) => {
+      ctx.out(yamlStream(operatorRbac({ namespace: opts.namespace, name: opts.name, leaseName: opts.name })));
     })));
   cmd.addCommand(subcommand('render', 'Print the objects the operator would create for a FeatureSet (ServiceAccount, manifest ConfigMap, daily CronJob, backfill Job, training CronJob) as multi-document YAML')
     .requiredOption('--featureset <file>', 'FeatureSet resource, YAML or JSON')

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startKubeApiServer, type KubeApiServer } from '../../test/helpers/kube-api-server';
 import { runCli } from '../../test/helpers/run-cli';
 
 let dir: string;
@@ -76,5 +77,36 @@ describe('rollout simulate', () => {
     const r = await simulate(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+});
+
+describe('rollout promote|abort|retry', () => {
+  let api: KubeApiServer;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    api = await startKubeApiServer();
+    kubeconfig = file('kubeconfig.json', api.kubeConfig().exportConfig());
+    const client = (await import('../../operator/runtime/kube-client')).createKubeClient(api.kubeConfig(), { fieldManager: 'test' });
+    await client.create({ apiVersion: 'gogooku3.io/v1alpha1', kind: 'ModelRollout', metadata: { name: 'r1', namespace: 'default', annotations: { keep: 'me' } }, spec: { model: 'm', champion: { version: 3 }, challenger: { version: 4 } } });
+  });
+  afterAll(() => api.close());
+
+  it.each(['promote', 'abort', 'retry'])('%s sets the action annotation with a fresh nonce, leaving other annotations', async (verb) => {
+    const r = await runCli(['rollout', verb, 'r1', '--namespace', 'default', '--kubeconfig', kubeconfig]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(new RegExp(`^${verb} requested for ModelRollout default/r1 \\(nonce \\S+\\)`));
+    const annotations = api.objects('gogooku3.io/v1alpha1', 'ModelRollout', 'default')[0].metadata.annotations;
+    expect(annotations).toMatchObject({ keep: 'me', 'gogooku3.io/action': verb, 'gogooku3.io/action-nonce': r.out.match(/nonce (\S+)\)/)![1] });
+  });
+
+  it('uses the kubeconfig context\'s namespace by default and reports a missing rollout', async () => {
+    const r = await runCli(['rollout', 'abort', 'nope', '--kubeconfig', kubeconfig]);
+    expect(r).toMatchObject({ code: 1, err: 'gogooku3: ModelRollout default/nope not found\n' });
+  });
+
+  it('names an unreadable kubeconfig', async () => {
+    const r = await runCli(['rollout', 'abort', 'r1', '--kubeconfig', path.join(dir, 'missing.yaml')]);
+    expect(r.code).toBe(66);
+    expect(r.err).toMatch(/^gogooku3: --kubeconfig: cannot load .*missing\.yaml/);
   });
 });

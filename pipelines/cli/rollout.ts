@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseRolloutSpec, RolloutSpecError, type ModelRolloutSpec } from '../../operator/rollout/spec';
 import { simulate, type SimulationResult } from '../../operator/rollout/simulate';
+import { ROLLOUT_API_VERSION, ROLLOUT_KIND } from '../../operator/rollout/spec';
+import { verbPatch, VERBS, type Verb } from '../../operator/rollout/verbs';
+import { createKubeClient } from '../../operator/runtime/kube-client';
+import { NotFoundError } from '../../operator/runtime/types';
 import type { MetricsInterval, MetricsSample } from '../../operator/rollout/state-machine';
 import { action, CliError, formatOption, subcommand, type CliContext, type OutputFormat, readOptionFile } from './context';
 
@@ -63,6 +69,41 @@ function formatText(result: SimulationResult, total: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The cluster from --kubeconfig, else the usual places (KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(file?: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  try {
+    if (file) kc.loadFromFile(file);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new CliError(`--kubeconfig: cannot load ${file ?? 'the default kubeconfig'}: ${(error as Error).message}`, 66);
+  }
+  if (!kc.getCurrentCluster()) throw new CliError(`--kubeconfig: ${file ?? 'the default kubeconfig'} names no current cluster`, 78);
+  return kc;
+}
+
+/**
+ * Asks the operator for a verb: sets the action annotation with a fresh nonce (a merge patch, so nothing
+ * else on the resource is touched); the operator applies it on its next reconcile and removes it.
+ */
+export async function requestRolloutAction(kc: k8s.KubeConfig, target: { namespace: string; name: string; verb: Verb; nonce?: string }): Promise<string> {
+  const nonce = target.nonce ?? `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+  const client = createKubeClient(kc, { fieldManager: 'gogooku3-cli' });
+  try {
+    await client.mergePatch({ apiVersion: ROLLOUT_API_VERSION, kind: ROLLOUT_KIND, namespace: target.namespace, name: target.name }, verbPatch(target.verb, nonce));
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new CliError(`ModelRollout ${target.namespace}/${target.name} not found`, 1);
+    throw error;
+  }
+  return nonce;
+}
+
+const VERB_HELP: Record<Verb, string> = {
+  promote: 'Promote the challenger now (all traffic to it), whatever the analysis says',
+  abort: 'Abort the rollout: all traffic back to the champion',
+  retry: 'Start a Paused, RolledBack or Aborted rollout again from the first step',
+};
+
 export function rolloutCommand(ctx: CliContext): Command {
   const cmd = subcommand('rollout', 'ModelRollout analysis (champion/challenger traffic steps gated by latency, errors and quality)');
   cmd.addCommand(subcommand('simulate', 'What-if: replay recorded interval metrics through a ModelRollout spec and print the weight, phase and reason after each interval (stops at Promoted, Paused, RolledBack or Aborted)')
@@ -75,5 +116,17 @@ export function rolloutCommand(ctx: CliContext): Command {
       const result = simulate(spec, metrics);
       ctx.out(opts.format === 'json' ? `${JSON.stringify({ timeline: result.timeline, final: result.final }, null, 2)}\n` : formatText(result, metrics.intervals.length));
     })));
+  for (const verb of VERBS) {
+    cmd.addCommand(subcommand(verb, `${VERB_HELP[verb]} (sets the gogooku3.io/action annotation; the operator applies it once)`)
+      .argument('<name>', 'the ModelRollout')
+      .option('--namespace <ns>', 'its namespace (default: the kubeconfig context\'s, else "default")')
+      .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)')
+      .action(action(ctx, async (name: string, opts: { namespace?: string; kubeconfig?: string }) => {
+        const kc = loadKubeConfig(opts.kubeconfig);
+        const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+        const nonce = await requestRolloutAction(kc, { namespace, name, verb });
+        ctx.out(`${verb} requested for ModelRollout ${namespace}/${name} (nonce ${nonce}); watch status.phase\n`);
+      })));
+  }
   return cmd;
 }

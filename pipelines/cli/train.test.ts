@@ -118,6 +118,12 @@ describe('gogooku3 train', () => {
     }
   });
 
+  it('--target-transform takes raw or demean', async () => {
+    const r = await runCli(['train', '--from', '2024-01-04', '--to', '2024-03-29', '--target-transform', 'rank'], { GOGOOKU3_DATA_DIR: dir });
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/option '--target-transform <t>' argument 'rank' is invalid. Allowed choices are raw, demean/);
+  });
+
   it('--from and --to are required dates', async () => {
     expect((await runCli(['train', '--to', '2024-03-29'], { GOGOOKU3_DATA_DIR: dir })).err).toMatch(/required option '--from <date>'/);
     expect((await runCli(['train', '--from', '2024-02-30', '--to', '2024-03-29'], { GOGOOKU3_DATA_DIR: dir })).err).toMatch(/--from: expected a date YYYY-MM-DD/);
@@ -125,7 +131,7 @@ describe('gogooku3 train', () => {
 });
 
 const base: TrainCliOpts = {
-  from: '2024-01-04', to: '2024-06-28', model: 'ridge', folds: 5, seed: 42, target: 'target_1_2', hidden: [64, 32], epochs: 30, patience: 4,
+  from: '2024-01-04', to: '2024-06-28', model: 'ridge', folds: 5, seed: 42, target: 'target_1_2', targetTransform: 'demean', hidden: [64, 32], epochs: 30, patience: 4,
   batchSize: 1024, learningRate: 1e-3, validationFraction: 0.1, collapseThreshold: 0.1, collapseAlpha: 0.3, collapseMinEpochs: 3,
   verificationRows: 256, format: 'text', simCodes: 4000, simFrom: '2016-01-04', simSignalIc: 0.05,
 };
