@@ -26,6 +26,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['serve', () => (require('./serve') as typeof import('./serve')).serveCommand],
   ['rollout', () => (require('./rollout') as typeof import('./rollout')).rolloutCommand],
   ['operator', () => (require('./operator') as typeof import('./operator')).operatorCommand],
+  ['stack', () => (require('./stack') as typeof import('./stack')).stackCommand],
 ];
 
 export const COMMAND_NAMES = COMMANDS.map(([name]) => name);
