@@ -6,6 +6,7 @@ import { parseStackFile, stackFilePath } from './stackfile';
 import { captureStack, PLACEHOLDER_PREFIX, renderStack } from './render/render';
 import { isSecretValue, type CapturedResource } from './render/capture';
 import { renderManifests } from './render/manifests';
+import { KNOWN_KINDS, validateManifest } from './render/validate';
 
 /**
  * The real program (stacks/program.ts → components/Platform) run under mocks with each committed stack file.
@@ -48,6 +49,23 @@ describe.each(ENVIRONMENTS)('stack %s', (env) => {
     expect(counts['kubernetes:core/v1:Namespace']).toBeGreaterThanOrEqual(1);
     expect(Object.keys(counts).some((t) => /kubernetes:apps\/v1:(StatefulSet|Deployment)/.test(t))).toBe(true);
     expect(Object.fromEntries(Object.entries(counts).sort())).toMatchSnapshot();
+  });
+
+  test('every rendered object validates against the schema of its apiVersion/kind', () => {
+    const problems: string[] = [];
+    const methods: Record<string, number> = {};
+    for (const [name, text] of renderManifests(captured.get(env)!, { env }).files) {
+      // kustomization.yaml is read by Flux's kustomize, never applied to the cluster.
+      if (name === 'kustomization.yaml') continue;
+      for (const d of parseAllDocuments(text).map((x) => x.toJS() as Obj)) {
+        problems.push(...validateManifest(d).map((p) => `${name}: ${p}`));
+        const method = KNOWN_KINDS.get(`${d.apiVersion}/${d.kind}`) ?? 'unknown';
+        methods[method] = (methods[method] ?? 0) + 1;
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(methods['kubernetes-models']).toBeGreaterThan(0);
+    expect(methods).toMatchSnapshot();
   });
 
   test('GPUs are requested only by the model server, and exactly as configured', () => {
