@@ -2,7 +2,8 @@ import { RolloutMetrics } from '../operator/rollout/metrics';
 import { PipelineMetrics, TRAINING_DURATION_BUCKETS_SECONDS } from '../pipelines/metrics';
 import { RouterMetrics } from '../pipelines/serve/metrics';
 import { dashboards, prometheusRuleGroups } from './index';
-import { EXTERNAL_METRICS, RUNTIME } from './metric-names';
+import { EXTERNAL_METRICS, PIPELINE, RUNTIME, TRAINING } from './metric-names';
+import { SLOS } from './rules/slo';
 import { allowedBy, familyOf, metricNames } from './promql-names';
 import { isAlert } from './rules/types';
 
@@ -53,6 +54,19 @@ describe('metric names in dashboards and rules', () => {
       }
     }
     expect(unknown).toEqual([]);
+  });
+
+  it('never rates a per-run family: each batch run pushes its own group, so its counters never move', () => {
+    const perRun = [PIPELINE.runs, PIPELINE.freshness, PIPELINE.stepDuration, PIPELINE.contractViolations, TRAINING.runs, TRAINING.duration];
+    const rated = new RegExp(`\\b(rate|irate|increase|delta|resets)\\(\\s*(${perRun.join('|')})(_bucket|_sum|_count)?\\b`);
+    expect(queried().filter((q) => rated.test(q.expr)).map((q) => q.where)).toEqual([]);
+    expect(rated.test(`increase(${PIPELINE.runs}{pipeline="daily"}[1d])`)).toBe(true);
+  });
+
+  it('counts SLO runs only from pushed per-run series (run_id!=""), never a textfile copy of the same run', () => {
+    const runSlis = SLOS.flatMap((slo) => (slo.sli.kind === 'runs' ? [slo.sli] : []));
+    expect(runSlis.length).toBe(3);
+    for (const sli of runSlis) for (const sel of Object.values(sli).filter((v) => v !== 'runs')) expect(sel).toContain('run_id!=""');
   });
 
   it('gives every allowlist entry a reason', () => {

@@ -9,6 +9,10 @@ import { RUNTIME_METRICS } from '../operator/runtime/types';
 export const PIPELINE = {
   freshness: 'data_freshness_minutes',
   runs: 'pipeline_runs_total',
+  /** Per run (run_id in the Pushgateway grouping key): when it finished; places the run in the SLO windows. */
+  runTimestamp: 'pipeline_run_timestamp_seconds',
+  /** Set by a successful daily run from the TSE calendar: when the next success is due. */
+  nextSuccessDeadline: 'pipeline_next_success_deadline_timestamp_seconds',
   stepDuration: 'pipeline_step_duration_seconds',
   contractViolations: 'contract_violations_total',
   parityPsi: 'feature_parity_psi',
@@ -30,12 +34,13 @@ export const RUNTIME = RUNTIME_METRICS;
 export const ROLLOUT = ROLLOUT_METRICS;
 
 /**
- * What the trainer must export for the training-duration SLO (nothing in pipelines/models/train does yet):
- * a histogram {model} with a 7200 s bucket, and a counter {model,status=succeeded|failed}.
+ * `gogooku3 train` pushes one group per run: a histogram {model} with a 7200 s bucket, a counter
+ * {model,status=succeeded|failed} and the run's finish time {model,status}.
  */
 export const TRAINING = {
   duration: 'training_duration_seconds',
   runs: 'training_runs_total',
+  runTimestamp: 'training_run_timestamp_seconds',
 } as const;
 
 /** NVIDIA dcgm-exporter; with the kubelet pod-resources mapping each GPU in use carries pod/namespace labels. */

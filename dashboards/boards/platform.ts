@@ -2,7 +2,10 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DCGM, RUNTIME, TRAINING } from '../metric-names';
 import { buildDashboard, datasourceVariable, labelVariable, lowerLimits, statPanel, timeSeries, upperLimits } from '../panels';
-import { GPU_UTILISATION_TARGET_PERCENT, TRAINING_TARGET_SECONDS } from '../rules/slo';
+import { GPU_UTILISATION_TARGET_PERCENT, TRAINING_TARGET_SECONDS, finishedWithin } from '../rules/slo';
+
+/** Per-run series (one Pushgateway group per training run): count the runs finished in a window. */
+const trainingRuns = (series: string, seconds: number) => finishedWithin(series, `${TRAINING.runTimestamp}{run_id!=""}`, seconds);
 
 export function trainingDashboard(): dashboard.Dashboard {
   return buildDashboard({
@@ -18,15 +21,15 @@ export function trainingDashboard(): dashboard.Dashboard {
           timeSeries({
             title: 'Training duration p95 (7 d)',
             description: `p95 wall time of training runs; objective <= ${TRAINING_TARGET_SECONDS / 60} min.`,
-            queries: [{ expr: `histogram_quantile(0.95, sum by (model, le) (increase(${TRAINING.duration}_bucket{model=~"$model"}[7d])))`, legend: '{{model}}' }],
+            queries: [{ expr: `histogram_quantile(0.95, sum by (model, le) (${trainingRuns(`${TRAINING.duration}_bucket{run_id!="",model=~"$model"}`, 7 * 86_400)}))`, legend: '{{model}}' }],
             unit: 's',
             thresholds: upperLimits(TRAINING_TARGET_SECONDS * 0.8, TRAINING_TARGET_SECONDS),
             min: 0,
           }),
           timeSeries({
             title: 'Training runs',
-            description: 'Finished runs per day by outcome.',
-            queries: [{ expr: `sum by (model, status) (increase(${TRAINING.runs}{model=~"$model"}[1d]))`, legend: '{{model}} {{status}}' }],
+            description: 'Runs finished in the last day, by outcome.',
+            queries: [{ expr: `sum by (model, status) (${trainingRuns(`${TRAINING.runs}{run_id!="",model=~"$model"}`, 86_400)})`, legend: '{{model}} {{status}}' }],
             unit: 'short',
             min: 0,
           }),

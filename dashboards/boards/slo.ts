@@ -1,7 +1,7 @@
 /** One row per SLO: error ratio per window against the burn-rate thresholds, read from the recording rules. */
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard, datasourceVariable, lowerLimits, statPanel, timeSeries, upperLimits } from '../panels';
-import { BURN_RATE_WINDOWS, RECORD, SLOS, errorBudget, type Slo } from '../rules/slo';
+import { BURN_RATE_WINDOWS, RECORD, SLOS, SLO_PERIOD, errorBudget, type Slo } from '../rules/slo';
 
 function legend(slo: Slo, suffix: string): string {
   return [...slo.by.map((l) => `{{${l}}}`), suffix].join(' ');
@@ -35,9 +35,9 @@ export function sloDashboard(slos: readonly Slo[] = SLOS): dashboard.Dashboard {
             thresholds: upperLimits(1, 6),
           }),
           statPanel({
-            title: 'Good ratio (3 d)',
-            description: `1 - error ratio over 3 d; objective ${slo.objective}.`,
-            queries: [{ expr: `1 - ${sel('3d')}`, legend: legend(slo, ''), instant: true }],
+            title: 'Good ratio (30 d)',
+            description: `1 - error ratio over the ${SLO_PERIOD} SLO period; objective ${slo.objective}.`,
+            queries: [{ expr: `1 - ${sel(SLO_PERIOD)}`, legend: legend(slo, ''), instant: true }],
             unit: 'percentunit',
             thresholds: lowerLimits(slo.objective, 1 - budget / 2),
             width: 12,

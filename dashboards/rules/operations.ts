@@ -1,5 +1,5 @@
 /**
- * Alerts that are not budget burns: a pipeline that stopped reporting (the SLO ratios go silent without
+ * Alerts that are not budget burns: a pipeline that missed its next successful run (the SLO ratios go silent without
  * events, so silence needs its own alert), failed parity checks, rollouts waiting for a human, and the
  * operator's own health.
  */
@@ -7,42 +7,49 @@ import { PIPELINE, ROLLOUT, RUNTIME } from '../metric-names';
 import { runbook, type AlertingRule, type RuleGroup, type RuleOptions } from './types';
 
 /**
- * The daily pipeline runs every calendar day (a non-trading day is a cheap no-op run), so 26 h without a run
- * is one missed day plus slack for a late start.
+ * The daily pipeline runs only after TSE sessions, so a fixed silence window either tickets every weekend
+ * and holiday or is days late on a Tuesday. Prometheus does not know the Japanese holiday calendar; the job
+ * does: each successful daily run pushes when the next success is due (next session close + lag), and the
+ * alert fires once that instant has passed without a newer success. BACKSTOP_DAYS catches a deadline the
+ * job got wrong (it is longer than any TSE closure: Golden Week 2019 was 11 days from close to open).
  */
-export const PIPELINE_SILENCE = '26h';
-/** How long a pipeline stays "known" after its series vanish (target gone, textfile deleted). */
+export const BACKSTOP_DAYS = 12;
+/** How long a pipeline stays "known" after its series vanish (gateway wiped, groups deleted). */
 export const PIPELINE_MEMORY = '7d';
+export const METRICS_ABSENT_FOR = '1h';
 export const ROLLOUT_PAUSED_FOR = '1h';
 export const RECONCILE_ERROR_RATIO = 0.1;
 
 export function operationalAlerts(options: RuleOptions = {}): AlertingRule[] {
-  const runs = PIPELINE.runs;
+  const deadline = `${PIPELINE.nextSuccessDeadline}{run_id!=""}`;
+  const succeeded = `${PIPELINE.runTimestamp}{run_id!="",status="succeeded"}`;
   return [
     {
       alert: 'PipelineNotReporting',
-      // Either the counter is still exported but did not move, or the pipeline's series are gone altogether.
+      // Past the deadline of the newest success; or no success for the backstop; or the deadlines vanished.
       expr: [
-        `sum by (pipeline) (increase(${runs}[${PIPELINE_SILENCE}])) == 0`,
-        `or on(pipeline)`,
-        `(group by (pipeline) (max_over_time(${runs}[${PIPELINE_MEMORY}])) unless on(pipeline) group by (pipeline) (max_over_time(${runs}[${PIPELINE_SILENCE}])))`,
+        `max by (pipeline) (${deadline}) < time()`,
+        'or on(pipeline)',
+        `(max by (pipeline) (${succeeded}) < time() - ${BACKSTOP_DAYS} * 86400 and on(pipeline) group by (pipeline) (${deadline}))`,
+        'or on(pipeline)',
+        `(group by (pipeline) (max_over_time(${deadline}[${PIPELINE_MEMORY}])) unless on(pipeline) group by (pipeline) (${deadline}))`,
       ].join('\n'),
       for: '15m',
       labels: { severity: 'ticket' },
       annotations: {
-        summary: 'Pipeline {{ $labels.pipeline }} has not reported a run for ' + PIPELINE_SILENCE,
-        description: `No ${runs} increase for pipeline {{ $labels.pipeline }} in ${PIPELINE_SILENCE}: the schedule stopped, the job hangs, or its metrics no longer reach Prometheus. Its SLO burn alerts cannot fire without events.`,
+        summary: 'Pipeline {{ $labels.pipeline }} missed its next successful run',
+        description: `No successful {{ $labels.pipeline }} run by the deadline its last success set from the TSE calendar (${PIPELINE.nextSuccessDeadline}: next session close + lag), or none for ${BACKSTOP_DAYS} days, or its series vanished from the Pushgateway: the schedule stopped, runs fail, the job hangs, or its metrics no longer reach Prometheus. Its SLO burn alerts cannot fire without runs.`,
         runbook_url: runbook('PipelineNotReporting', options),
       },
     },
     {
       alert: 'PipelineMetricsAbsent',
-      expr: `absent_over_time(${runs}[${PIPELINE_SILENCE}])`,
-      for: '15m',
+      expr: `absent(${PIPELINE.runTimestamp}{run_id!=""})`,
+      for: METRICS_ABSENT_FOR,
       labels: { severity: 'ticket' },
       annotations: {
-        summary: `No pipeline has reported ${runs} for ${PIPELINE_SILENCE}`,
-        description: 'Prometheus holds no pipeline run series at all: the Pushgateway/textfile collector is not scraped, or no pipeline ever ran here.',
+        summary: 'No pipeline run is on record',
+        description: `Prometheus holds no per-run ${PIPELINE.runTimestamp} series at all: the Pushgateway is not scraped (honor_labels: true), it lost its groups (no --persistence.file), or no pipeline ever ran here.`,
         runbook_url: runbook('PipelineMetricsAbsent', options),
       },
     },

@@ -3,6 +3,15 @@
  * SLOs"): per-window error-ratio recording rules, and alerts that need both a long and a short window over
  * the burn-rate threshold.
  *
+ * Batch runs are events that do not fit counters: each run is a fresh process that pushes its own
+ * Pushgateway group (`run_id` in the grouping key), so every run's counter is 1 and `rate()` sees nothing.
+ * A run SLI therefore counts the per-run series whose run finished inside the window, read from the run's
+ * `*_run_timestamp_seconds` gauge: `sum(per-run series and on(run_id) (finished > time() - window))`. It
+ * needs no range selection (a 30-day ratio does not depend on Prometheus retention, only on the gateway
+ * keeping the groups: pruning keeps >= 35 days), and it is immune to counter resets, which a recorded
+ * `sum()` over the groups would suffer whenever old groups are pruned or the gateway loses its state.
+ * Only pushed per-run series count (`run_id!=""`): the same run's node_exporter textfile would count twice.
+ *
  * Zero traffic: the denominator is filtered with `> 0`, so a window without events has no error-ratio series
  * at all (never a 0/0 NaN or x/0 +Inf). A long window without events therefore never fires. A short window
  * without events does not veto a burning long window: the short window exists to end the alert once things
@@ -13,10 +22,13 @@
 import { DCGM, PIPELINE, TRAINING } from '../metric-names';
 import { runbook, type AlertingRule, type RecordingRule, type RuleGroup, type RuleOptions, type Severity } from './types';
 
-/** `good/total` events from counters (or histogram buckets), or a 0/1 "bad sample" indicator over time. */
+/**
+ * `good/total` batch runs (per-run series, one per run, counted when the run's `finished` timestamp gauge is
+ * inside the window), or a 0/1 "bad sample" indicator over time.
+ */
 export type Sli =
-  | { kind: 'events'; total: string; bad: string }
-  | { kind: 'events'; total: string; good: string }
+  | { kind: 'runs'; finished: string; total: string; bad: string }
+  | { kind: 'runs'; finished: string; total: string; good: string }
   | { kind: 'time'; badSample: string };
 
 export interface Slo {
@@ -36,8 +48,13 @@ export interface Slo {
 }
 
 export const SLO_PERIOD = '30d';
-export const RATIO_WINDOWS = ['5m', '30m', '1h', '6h', '3d'] as const;
+/** The alert windows, and the SLO period itself for dashboards (the budget left). */
+export const RATIO_WINDOWS = ['5m', '30m', '1h', '6h', '3d', '30d'] as const;
 export type RatioWindow = (typeof RATIO_WINDOWS)[number];
+const WINDOW_SECONDS: Record<RatioWindow, number> = { '5m': 300, '30m': 1800, '1h': 3600, '6h': 21_600, '3d': 259_200, '30d': 2_592_000 };
+
+/** Pushed per-run series only (see the file comment). */
+const RUN = 'run_id!=""';
 
 export interface BurnRateWindow {
   severity: Severity;
@@ -66,7 +83,12 @@ export const SLOS: readonly Slo[] = [
     objectiveText: `95 % of online feature publishes within ${FRESHNESS_TARGET_MINUTES} min of the session close (p95 < ${FRESHNESS_TARGET_MINUTES} min)`,
     objective: 0.95,
     by: [],
-    sli: { kind: 'events', total: `${PIPELINE.freshness}_count`, good: `${PIPELINE.freshness}_bucket{le="${FRESHNESS_TARGET_MINUTES}"}` },
+    sli: {
+      kind: 'runs',
+      finished: `${PIPELINE.runTimestamp}{${RUN}}`,
+      total: `${PIPELINE.freshness}_count{${RUN}}`,
+      good: `${PIPELINE.freshness}_bucket{${RUN},le="${FRESHNESS_TARGET_MINUTES}"}`,
+    },
     pages: true,
   },
   {
@@ -75,7 +97,7 @@ export const SLOS: readonly Slo[] = [
     objectiveText: '99.5 % of pipeline runs succeed',
     objective: 0.995,
     by: ['pipeline'],
-    sli: { kind: 'events', total: PIPELINE.runs, bad: `${PIPELINE.runs}{status="failed"}` },
+    sli: { kind: 'runs', finished: `${PIPELINE.runTimestamp}{${RUN}}`, total: `${PIPELINE.runs}{${RUN}}`, bad: `${PIPELINE.runs}{${RUN},status="failed"}` },
     pages: true,
   },
   {
@@ -84,7 +106,12 @@ export const SLOS: readonly Slo[] = [
     objectiveText: `95 % of training runs finish within ${TRAINING_TARGET_SECONDS / 60} min`,
     objective: 0.95,
     by: ['model'],
-    sli: { kind: 'events', total: `${TRAINING.duration}_count`, good: `${TRAINING.duration}_bucket{le="${TRAINING_TARGET_SECONDS}"}` },
+    sli: {
+      kind: 'runs',
+      finished: `${TRAINING.runTimestamp}{${RUN}}`,
+      total: `${TRAINING.duration}_count{${RUN}}`,
+      good: `${TRAINING.duration}_bucket{${RUN},le="${TRAINING_TARGET_SECONDS}"}`,
+    },
     pages: false,
   },
   {
@@ -122,6 +149,14 @@ function selector(slo: Slo, name: string): string {
   return `${name}{slo="${slo.name}"}`;
 }
 
+/**
+ * The per-run `series` of runs whose `finished` timestamp lies in the last `seconds`: all series of a run
+ * share its run_id (the Pushgateway grouping key). Dashboards use it too.
+ */
+export function finishedWithin(series: string, finished: string, seconds: number): string {
+  return `${series} and on(run_id) (${finished} > time() - ${seconds})`;
+}
+
 /** The error ratio of one window; empty (no series) when the window holds no events. */
 export function errorRatioExpr(slo: Slo, w: RatioWindow): string {
   const { sli, by } = slo;
@@ -129,12 +164,13 @@ export function errorRatioExpr(slo: Slo, w: RatioWindow): string {
     const avg = by.length ? `avg by (${by.join(', ')})` : 'avg';
     return `${avg} (avg_over_time(${selector(slo, RECORD.badSample)}[${w}]))`;
   }
-  const total = sumBy(by, `rate(${sli.total}[${w}])`);
+  const inWindow = (series: string) => finishedWithin(series, sli.finished, WINDOW_SECONDS[w]);
+  const total = sumBy(by, inWindow(sli.total));
   // `or 0 * total`: a group with events but no bad (or no good) series yet still gets its ratio.
   const zeroFill = `0 * ${total}`;
   const bad = 'bad' in sli
-    ? `(${sumBy(by, `rate(${sli.bad}[${w}])`)} or ${zeroFill})`
-    : `(${total} - (${sumBy(by, `rate(${sli.good}[${w}])`)} or ${zeroFill}))`;
+    ? `(${sumBy(by, inWindow(sli.bad))} or ${zeroFill})`
+    : `(${total} - (${sumBy(by, inWindow(sli.good))} or ${zeroFill}))`;
   return `${bad}\n/\n(${total} > 0)`;
 }
 

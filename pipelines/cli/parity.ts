@@ -73,6 +73,8 @@ export function parityCommand(ctx: CliContext): Command {
       metrics.observeParity(result.featureSet, result.report);
       await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'parity.prom'));
       if (config.pushgatewayUrl) {
+        // Unlike runs, parity is state: FeatureParityFailed reads the last check per feature set, so each check
+        // replaces the previous group (a group per check would keep an old failure firing forever).
         await metrics.push(config.pushgatewayUrl, 'gogooku3', { check: 'parity', feature_set: result.featureSet }).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
       }
       ctx.out(opts.format === 'json' ? `${JSON.stringify({ featureSet: result.featureSet, onlineRunIds: result.onlineRunIds, reportKey: result.reportKey, ...result.report }, null, 2)}\n` : formatText(result));

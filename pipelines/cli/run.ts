@@ -9,6 +9,7 @@ import { createProgress } from './progress';
 import { formatRunSummary, runSummary } from '../run/summary';
 import path from 'node:path';
 import { createMetrics } from '../metrics';
+import { recordPipelineRun } from '../metrics/runs';
 
 const tokyoToday = (now: Date) => new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 
@@ -37,14 +38,14 @@ async function execute(ctx: CliContext, window: { from: string; to: string }, pi
     const report: RunReport = await withStoreErrors(() => withSourceErrors(() => runPipeline(run, picked, { publish: true })));
     progress.stop();
     const summary = await runSummary(run, stores, report, { pipeline, startedAt: started, config });
-    metrics.countRun(pipeline, report.failed.length === 0 ? 'succeeded' : 'failed');
-    if (report.published) metrics.observeFreshness(Date.parse(run.calendar.sessionTimes(report.published.date).closeAt), run.now().getTime());
+    const succeeded = report.failed.length === 0;
+    recordPipelineRun(metrics, run.calendar, { pipeline, succeeded, finishedAt: run.now(), sessions: picked, publishedSession: report.published?.date });
     await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'gogooku3.prom'));
     if (config.pushgatewayUrl) {
-      await metrics.push(config.pushgatewayUrl, 'gogooku3', { pipeline }).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
+      await metrics.pushRun(config.pushgatewayUrl, 'gogooku3', { pipeline }, run.runId).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
     }
     ctx.out(opts.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
-    return report.failed.length === 0 ? 0 : 1;
+    return succeeded ? 0 : 1;
   } finally {
     await stores.close();
   }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../test/helpers/run-cli';
 import { loadConfig } from '../config/config';
+import { startFakeGateway } from '../metrics/fake-gateway';
 import { seededUniform } from '../models/forward';
 import { featureColumns, labelColumns } from '../run/datasets';
 import { openStores } from '../storage';
@@ -105,15 +106,29 @@ describe('gogooku3 train', () => {
 
   it('an empty lake is a data error naming the step to run first', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-train-empty-'));
+    const gateway = await startFakeGateway();
     try {
-      const r = await runCli(['train', '--from', '2024-01-04', '--to', '2024-03-29'], { GOGOOKU3_DATA_DIR: empty });
+      const env = { GOGOOKU3_DATA_DIR: empty, GOGOOKU3_PUSHGATEWAY_URL: gateway.url };
+      const before = Date.now() / 1000;
+      const r = await runCli(['train', '--from', '2024-01-04', '--to', '2024-03-29'], env);
       expect(r.code).toBe(65);
       expect(r.err).toMatch(/gogooku3: the lake has no features table yet \(run `gogooku3 run backfill` first\)/);
-      // A failed run still counts, for the training SLO.
+      // A failed run still counts, for the training SLO, stamped with when it finished.
       const prom = fs.readFileSync(path.join(empty, 'metrics', 'train.prom'), 'utf8');
       expect(prom).toMatch(/^training_runs_total\{model="ridge",status="failed"\} 1$/m);
       expect(prom).toMatch(/^training_duration_seconds_count\{model="ridge"\} 1$/m);
+      const stamp = Number(/^training_run_timestamp_seconds\{model="ridge",status="failed"\} (\S+)$/m.exec(prom)?.[1]);
+      expect(stamp).toBeGreaterThanOrEqual(Math.floor(before));
+      expect(stamp).toBeLessThanOrEqual(Date.now() / 1000);
+      // Each run pushes a group of its own: a second run adds a group instead of replacing the first.
+      expect((await runCli(['train', '--from', '2024-01-04', '--to', '2024-03-29'], env)).code).toBe(65);
+      const urls = gateway.requests.map((q) => `${q.method} ${q.url}`);
+      expect(urls).toHaveLength(2);
+      for (const url of urls) expect(url).toMatch(/^PUT \/metrics\/job\/gogooku3\/training\/ridge\/run_id\/\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+      expect(urls[0]).not.toBe(urls[1]);
+      expect(gateway.requests[0].body).toContain('training_runs_total{model="ridge",status="failed"} 1');
     } finally {
+      await gateway.close();
       fs.rmSync(empty, { recursive: true, force: true });
     }
   });

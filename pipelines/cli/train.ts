@@ -13,6 +13,7 @@ import { RidgeError } from '../models/train/ridge';
 import { DEFAULT_TARGET_TRANSFORM, TARGET_TRANSFORMS, train, type ModelKind, type TargetTransform, type TrainOptions, type TrainReport, type TrainResult } from '../models/train/trainer';
 import { DEFAULT_WATCHDOG } from '../models/train/watchdog';
 import { PipelineMetrics } from '../metrics';
+import { newRunId } from '../run/build';
 import { openStores } from '../storage';
 import type { EvalMetrics } from '../models/types';
 import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
@@ -223,7 +224,8 @@ async function withTrainingMetrics<T>(ctx: CliContext, model: string, run: () =>
     metrics.observeTraining(model, status, (performance.now() - started) / 1000);
     try {
       await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'train.prom'));
-      if (config.pushgatewayUrl) await metrics.push(config.pushgatewayUrl, 'gogooku3', { training: model });
+      // A group per run: runs accumulate on the gateway instead of each replacing the last (see pipelines/metrics).
+      if (config.pushgatewayUrl) await metrics.pushRun(config.pushgatewayUrl, 'gogooku3', { training: model }, newRunId(new Date()));
     } catch (error) {
       ctx.logger().warn({ err: (error as Error).message }, 'training metrics not written');
     }

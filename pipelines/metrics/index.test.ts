@@ -1,29 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { register as globalRegistry } from 'prom-client';
+import { startFakeGateway } from './fake-gateway';
 import { PipelineMetrics, PushgatewayError, createMetrics, minutesBetween, pushgatewayPath } from './index';
 
-interface Recorded { method?: string; url?: string; contentType?: string; body: string }
-
-/** A real HTTP server standing in for the Pushgateway: records each request and answers with `status`. */
-async function startGateway(status = 200): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status === 200 ? '' : 'bad metrics');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+const startGateway = (status = 200) => startFakeGateway({ status });
 
 function sample(metrics: PipelineMetrics): PipelineMetrics {
   metrics.observeFreshness('2024-11-05T15:30:00+09:00', '2024-11-05T17:45:00+09:00');
@@ -100,6 +82,36 @@ describe('PipelineMetrics', () => {
     } finally {
       await gateway.close();
     }
+  });
+
+  it('pushes each run to a group of its own, so runs accumulate instead of replacing each other', async () => {
+    const gateway = await startGateway();
+    try {
+      for (const runId of ['20261204T081500Z-1a2b3c4d', '20261205T081500Z-5e6f7a8b']) {
+        const metrics = createMetrics();
+        metrics.countRun('daily', 'succeeded', Date.parse('2026-12-04T17:15:00+09:00'));
+        await metrics.pushRun(gateway.url, 'gogooku3', { pipeline: 'daily' }, runId);
+      }
+      expect(gateway.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'PUT /metrics/job/gogooku3/pipeline/daily/run_id/20261204T081500Z-1a2b3c4d',
+        'PUT /metrics/job/gogooku3/pipeline/daily/run_id/20261205T081500Z-5e6f7a8b',
+      ]);
+      expect(gateway.requests[0].body).toContain('pipeline_run_timestamp_seconds{pipeline="daily",status="succeeded"} 1796372100');
+    } finally {
+      await gateway.close();
+    }
+    await expect(createMetrics().pushRun('http://127.0.0.1:1', 'gogooku3', { pipeline: 'daily' }, '')).rejects.toThrow(/run_id is empty/);
+  });
+
+  it('stamps each run with its finish time, training runs too', async () => {
+    const metrics = createMetrics();
+    metrics.observeTraining('mlp', 'failed', 8000, new Date('2026-01-05T00:00:00Z'));
+    metrics.expectNextSuccessBy('daily', '2026-01-06T00:30:00+09:00');
+    const text = await metrics.text();
+    expect(text).toContain('training_run_timestamp_seconds{model="mlp",status="failed"} 1767571200');
+    expect(text).toContain('training_duration_seconds_bucket{le="7200",model="mlp"} 0');
+    expect(text).toContain('pipeline_next_success_deadline_timestamp_seconds{pipeline="daily"} 1767627000');
+    expect(() => metrics.countRun('daily', 'failed', 'yesterday')).toThrow(/finishedAt: not a valid instant/);
   });
 
   it('reports a rejected push with its status', async () => {

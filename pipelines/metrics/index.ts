@@ -5,6 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { writeFileAtomic } from '../storage/atomic';
+import { putGroup, runGrouping, type PushOptions } from './pushgateway';
+
+export { PushgatewayError, pruneGroups, groupsToPrune, pushgatewayPath, runGrouping, MIN_RETENTION_DAYS, type GatewayGroup, type PruneResult, type PushOptions } from './pushgateway';
 
 /** Session close → online publish. The daily run lands ~1–3 h after close; a bad day can take most of a day. */
 export const FRESHNESS_BUCKETS_MINUTES = [5, 10, 15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480, 600];
@@ -13,16 +16,7 @@ export const FRESHNESS_BUCKETS_MINUTES = [5, 10, 15, 30, 45, 60, 90, 120, 150, 1
 export const TRAINING_DURATION_BUCKETS_SECONDS = [60, 300, 600, 1800, 3600, 5400, 7200, 10800, 14400, 21600];
 export const STEP_DURATION_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-export class PushgatewayError extends Error {
-  constructor(readonly url: string, readonly status: number | undefined, detail: string) {
-    super(`push to ${url} failed: ${detail}`);
-    this.name = 'PushgatewayError';
-  }
-}
-
-type Instant = Date | string | number;
+export type Instant = Date | string | number;
 
 function toMs(value: Instant, what: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
@@ -35,25 +29,6 @@ export function minutesBetween(from: Instant, to: Instant): number {
   return (toMs(to, 'to') - toMs(from, 'from')) / 60_000;
 }
 
-/**
- * One path segment of the Pushgateway grouping key. Values that a URL path cannot carry as-is (a `/`, or
- * empty) use the gateway's base64url form, `name@base64/value`.
- */
-function groupingSegment(name: string, value: string): string {
-  if (value === '' || value.includes('/')) return `${name}@base64/${Buffer.from(value, 'utf8').toString('base64url') || '='}`;
-  return `${name}/${encodeURIComponent(value)}`;
-}
-
-export function pushgatewayPath(job: string, grouping: Record<string, string> = {}): string {
-  if (!job) throw new Error('push: job name is empty');
-  const parts = ['/metrics', groupingSegment('job', job)];
-  for (const [name, value] of Object.entries(grouping)) {
-    if (!LABEL_NAME_RE.test(name) || name === 'job') throw new Error(`push: invalid grouping label name ${JSON.stringify(name)}`);
-    parts.push(groupingSegment(name, value));
-  }
-  return parts.join('/');
-}
-
 export class PipelineMetrics {
   readonly registry = new Registry();
 
@@ -64,10 +39,29 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Per-run series: every run pushes to a Pushgateway group of its own (`run_id` in the grouping key), so a
+   * counter of one process is always 1 and `rate()` over it means nothing. The SLO rules count runs whose
+   * finish timestamp lies in the window instead (dashboards/rules/slo.ts).
+   */
   readonly pipelineRunsTotal = new Counter({
     name: 'pipeline_runs_total',
     help: 'Pipeline runs by outcome',
     labelNames: ['status', 'pipeline'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pipelineRunTimestampSeconds = new Gauge({
+    name: 'pipeline_run_timestamp_seconds',
+    help: 'Unix time this pipeline run finished, by outcome (one series per run: run_id is in the Pushgateway grouping key)',
+    labelNames: ['status', 'pipeline'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pipelineNextSuccessDeadline = new Gauge({
+    name: 'pipeline_next_success_deadline_timestamp_seconds',
+    help: 'Unix time by which the next successful run is due (the next TSE session close plus the allowed lag); set by a successful scheduled run',
+    labelNames: ['pipeline'] as const,
     registers: [this.registry],
   });
 
@@ -115,10 +109,18 @@ export class PipelineMetrics {
     registers: [this.registry],
   });
 
+  readonly trainingRunTimestampSeconds = new Gauge({
+    name: 'training_run_timestamp_seconds',
+    help: 'Unix time this training run finished, by outcome (one series per run: run_id is in the Pushgateway grouping key)',
+    labelNames: ['model', 'status'] as const,
+    registers: [this.registry],
+  });
+
   /** One finished training run; failures count too, and their duration is observed like any other run's. */
-  observeTraining(model: string, status: 'succeeded' | 'failed', seconds: number): void {
+  observeTraining(model: string, status: 'succeeded' | 'failed', seconds: number, finishedAt: Instant = Date.now()): void {
     this.trainingRunsTotal.inc({ model, status });
     this.trainingDurationSeconds.observe({ model }, seconds);
+    this.trainingRunTimestampSeconds.set({ model, status }, toMs(finishedAt, 'finishedAt') / 1000);
   }
 
   readonly featureParityPass = new Gauge({
@@ -143,8 +145,18 @@ export class PipelineMetrics {
     return minutes;
   }
 
-  countRun(pipeline: string, status: string): void {
+  /** One finished run of `pipeline`; its finish time places it in the SLO windows. */
+  countRun(pipeline: string, status: string, finishedAt: Instant = Date.now()): void {
     this.pipelineRunsTotal.inc({ pipeline, status });
+    this.pipelineRunTimestampSeconds.set({ pipeline, status }, toMs(finishedAt, 'finishedAt') / 1000);
+  }
+
+  /**
+   * A successful scheduled run says when the next success is due, because only the job knows the TSE
+   * calendar (weekends, holidays, year-end closure): `PipelineNotReporting` fires once that instant passes.
+   */
+  expectNextSuccessBy(pipeline: string, deadline: Instant): void {
+    this.pipelineNextSuccessDeadline.set({ pipeline }, toMs(deadline, 'deadline') / 1000);
   }
 
   observeStep(step: string, seconds: number): void {
@@ -170,27 +182,19 @@ export class PipelineMetrics {
   }
 
   /**
-   * PUT to `<url>/metrics/job/<job>[/<label>/<value>…]`: replaces every series of that grouping key, which
-   * is what a run reporting its final state wants (POST would merge with a previous run's leftovers).
+   * PUT to `<url>/metrics/job/<job>[/<label>/<value>…]`: replaces every series of that grouping key. Right
+   * for state gauges (the last parity check); for runs use `pushRun`.
    */
-  async push(pushgatewayUrl: string, job: string, grouping: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<void> {
-    const url = `${pushgatewayUrl.replace(/\/+$/, '')}${pushgatewayPath(job, grouping)}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'PUT',
-        headers: { 'Content-Type': this.registry.contentType },
-        body: await this.text(),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new PushgatewayError(url, undefined, error instanceof Error ? error.message : String(error));
-    }
-    if (!response.ok) {
-      const body = await response.text().catch(() => '');
-      throw new PushgatewayError(url, response.status, `HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ''}`);
-    }
-    await response.arrayBuffer().catch(() => undefined);
+  async push(pushgatewayUrl: string, job: string, grouping: Record<string, string> = {}, options: PushOptions = {}): Promise<void> {
+    await putGroup(pushgatewayUrl, job, grouping, this.registry.contentType, await this.text(), options);
+  }
+
+  /**
+   * PUT to a group of this run's own (`run_id` joins the grouping key), so runs accumulate as separate series
+   * instead of replacing each other. One group per run piles up on the gateway: see `pruneGroups`.
+   */
+  async pushRun(pushgatewayUrl: string, job: string, grouping: Record<string, string>, runId: string, options: PushOptions = {}): Promise<void> {
+    await this.push(pushgatewayUrl, job, runGrouping(grouping, runId), options);
   }
 }
 

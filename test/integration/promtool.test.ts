@@ -72,6 +72,31 @@ suite('promtool', () => {
     }
   });
 
+  it('test rules fails when PipelineNotReporting uses a fixed 26 h silence window (the weekend scenario tickets)', async () => {
+    const broken = path.join(fresh, 'rules/operations.rules.yaml');
+    const original = fs.readFileSync(broken, 'utf8');
+    const deadline = 'max by (pipeline) (pipeline_next_success_deadline_timestamp_seconds{run_id!=""}) < time()';
+    expect(original).toContain(deadline);
+    fs.writeFileSync(broken, original.replace(deadline, 'max by (pipeline) (pipeline_run_timestamp_seconds{run_id!="",status="succeeded"}) < time() - 26 * 3600'));
+    try {
+      await expect(promtoolRun(['test', 'rules', path.join(fresh, 'tests/pipeline-schedule.test.yaml')], path.join(fresh, 'tests'))).rejects.toThrow(/no ticket over the weekend/);
+    } finally {
+      fs.writeFileSync(broken, original);
+    }
+  });
+
+  it('test rules fails when the SLO counts series without run_id (a run\'s textfile would count twice)', async () => {
+    const broken = path.join(fresh, 'rules/slo.rules.yaml');
+    const original = fs.readFileSync(broken, 'utf8');
+    expect(original).toContain('pipeline_run_timestamp_seconds{run_id!=""}');
+    fs.writeFileSync(broken, original.replaceAll('pipeline_run_timestamp_seconds{run_id!=""}', 'pipeline_run_timestamp_seconds').replaceAll('pipeline_runs_total{run_id!="",status="failed"}', 'pipeline_runs_total{status="failed"}').replaceAll('pipeline_runs_total{run_id!=""}', 'pipeline_runs_total'));
+    try {
+      await expect(promtoolRun(['test', 'rules', path.join(fresh, 'tests/slo-page.test.yaml')], path.join(fresh, 'tests'))).rejects.toThrow(/textfile \(no run_id\) is not counted/);
+    } finally {
+      fs.writeFileSync(broken, original);
+    }
+  });
+
   (amtool ? it : it.skip)('amtool check-config accepts the Alertmanager config', async () => {
     const { stdout } = await run(amtool!, ['check-config', path.join(COMMITTED, 'alertmanager.yaml')]);
     expect(stdout).toMatch(/SUCCESS/);
