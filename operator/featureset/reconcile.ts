@@ -21,6 +21,7 @@ export const FEATURESET_OWNS: ReadonlyArray<ResourceType> = [
   { apiVersion: 'v1', kind: 'ServiceAccount' }, { apiVersion: 'v1', kind: 'ConfigMap' }, CRONJOB_TYPE, JOB_TYPE,
 ];
 const TRAIN_LABELS = { 'app.kubernetes.io/component': 'train', 'app.kubernetes.io/managed-by': 'gogooku3-operator' };
+const TRAIN_LABEL_ENTRIES = Object.entries(TRAIN_LABELS);
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 const rec = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {});
@@ -57,8 +58,14 @@ function runOf(job: Obj): RunObservation {
 
 /** Active GPU training Jobs across the namespace: the cap is shared by every FeatureSet there. */
 export function activeTrainingJobs(jobs: ReadonlyArray<Obj>): number {
-  return jobs.filter((j) => Object.entries(TRAIN_LABELS).every(([k, v]) => j.metadata.labels?.[k] === v)
-    && !j.metadata.deletionTimestamp && jobState(j) === 'active' && (j.spec?.suspend !== true)).length;
+  // Runs over every Job in the namespace on every reconcile: the cheap label test goes first, allocation-free.
+  let active = 0;
+  for (const j of jobs) {
+    const labels = j.metadata.labels;
+    if (!labels || TRAIN_LABEL_ENTRIES.some(([k, v]) => labels[k] !== v)) continue;
+    if (!j.metadata.deletionTimestamp && j.spec?.suspend !== true && jobState(j) === 'active') active++;
+  }
+  return active;
 }
 
 async function writeStatus(ctx: ReconcileContext, fs: Obj, status: FeatureSetStatus): Promise<void> {
@@ -119,11 +126,13 @@ export async function reconcileFeatureSet(key: ObjectKey, ctx: ReconcileContext,
     childError ??= `${what}: ${(error as Error).message}`;
     logger.warn({ featureSet: `${namespace}/${fs.metadata.name}`, err: (error as Error).message }, `could not ${what}`);
   };
-  for (const child of diff.create) {
+  // Children are independent of each other: create them together, and tell humans once per reconcile.
+  const created: string[] = [];
+  const outcomes = await Promise.allSettled(diff.create.map(async (child) => {
     try {
-      const created = await ctx.client.create(child);
-      byKey.set(childKey(created), created);
-      await ctx.recordEvent(fs, { type: 'Normal', reason: 'Created', message: `created ${child.kind} ${child.metadata.name}` });
+      const written = await ctx.client.create(child);
+      byKey.set(childKey(written), written);
+      created.push(`${child.kind} ${child.metadata.name}`);
     } catch (error) {
       // The informer may not have seen our own create yet; anything else by that name is not ours to take.
       if (error instanceof AlreadyExistsError) {
@@ -132,7 +141,10 @@ export async function reconcileFeatureSet(key: ObjectKey, ctx: ReconcileContext,
         fail(`create ${child.kind} ${child.metadata.name} (it exists and is not controlled by this FeatureSet)`, error);
       } else fail(`create ${child.kind} ${child.metadata.name}`, error);
     }
-  }
+  }));
+  if (created.length > 0) await ctx.recordEvent(fs, { type: 'Normal', reason: 'Created', message: `created ${created.join(', ')}` });
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
   for (const u of diff.update) {
     try {
       const written = await ctx.client.replace(u.next);

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import * as k8s from '@kubernetes/client-node';
+import { connectionFromKubeConfig } from './cluster-connection';
+import { createHttpKubeClient } from './http-client';
 import { createKubeClient } from './kube-client';
 import { AlreadyExistsError, ConflictError, NotFoundError, type KubeClient, type KubeObject } from './types';
 
+type Impl = 'client-node' | 'http';
 interface Seen { method: string; path: string; query: URLSearchParams; contentType?: string; body: string }
 
 /** Answers discovery for ConfigMaps and replies to everything else with the next scripted response. */
-async function scripted(replies: Array<{ status: number; body: unknown }>) {
+async function scripted(impl: Impl, replies: Array<{ status: number; body: unknown }>) {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -28,17 +31,21 @@ async function scripted(replies: Array<{ status: number; body: unknown }>) {
     clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, skipTLSVerify: true }],
     users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u', namespace: 'default' }], currentContext: 'c',
   });
-  return { seen, connections: () => connections, client: createKubeClient(kc, { fieldManager: 'gogooku3-test' }), close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  const client = impl === 'client-node'
+    ? createKubeClient(kc, { fieldManager: 'gogooku3-test' })
+    : createHttpKubeClient(connectionFromKubeConfig(kc.exportConfig(), '/')!, { fieldManager: 'gogooku3-test' });
+  return { seen, connections: () => connections, client, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 const status = (code: number, reason: string) => ({ status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message: `${reason} (scripted)` } });
 const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' }, data: { k: 'v' } };
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
 
-describe('createKubeClient', () => {
+// The same wire contract for both transports: client-node (kube-client.ts) and plain HTTP (http-client.ts).
+describe.each<Impl>(['client-node', 'http'])('KubeClient over %s', (impl) => {
   it('sends the field manager on every write, merge patches as merge-patch+json, status to /status', async () => {
     const ok = { status: 200, body: { ...cm, metadata: { ...cm.metadata, creationTimestamp: '2026-01-01T00:00:00Z' } } };
-    const s = await scripted([ok, ok, ok, ok]);
+    const s = await scripted(impl, [ok, ok, ok, ok]);
     try {
       const created = await s.client.create<KubeObject>(cm);
       expect(created.metadata.creationTimestamp).toBe('2026-01-01T00:00:00Z'); // JSON as sent, not a Date
@@ -67,7 +74,7 @@ describe('createKubeClient', () => {
     ['404 on patch', status(404, 'NotFound'), (c) => c.mergePatch(ref, {}), NotFoundError],
     ['404 on delete', status(404, 'NotFound'), (c) => c.delete(ref), NotFoundError],
   ])('maps %s to its typed error', async (_name, reply, call, type) => {
-    const s = await scripted([reply]);
+    const s = await scripted(impl, [reply]);
     try {
       await expect(call(s.client)).rejects.toBeInstanceOf(type);
     } finally {
@@ -76,7 +83,7 @@ describe('createKubeClient', () => {
   });
 
   it('get answers undefined on 404; other failures are wrapped naming the verb, kind and key', async () => {
-    const s = await scripted([status(404, 'NotFound'), status(500, 'InternalError'), { status: 200, body: { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9', continue: 'next' }, items: [{ metadata: { name: 'a' } }] } }, { status: 200, body: { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'b' } }] } }]);
+    const s = await scripted(impl, [status(404, 'NotFound'), status(500, 'InternalError'), { status: 200, body: { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9', continue: 'next' }, items: [{ metadata: { name: 'a' } }] } }, { status: 200, body: { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'b' } }] } }]);
     try {
       expect(await s.client.get(ref)).toBeUndefined();
       const err = await s.client.get(ref).catch((e: Error) => e);

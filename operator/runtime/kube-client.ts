@@ -1,26 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { keepAliveAgents } from './agent-pool';
-import {
-  AlreadyExistsError, ConflictError, keyOf, NotFoundError,
-  type KubeClient, type KubeObject, type ObjectRef, type ResourceType,
-} from './types';
+import { KubeApiError, parseStatus, toKubeError } from './kube-errors';
+import { NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
 
-/** A non-2xx answer from the API server, with the parsed Status body when there is one. */
-export class KubeApiError extends Error {
-  constructor(readonly statusCode: number, readonly status: { reason?: string; message?: string; code?: number } | undefined, message: string) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-}
-
-function parseStatus(text: string): KubeApiError['status'] {
-  try {
-    const body = JSON.parse(text) as { kind?: string; reason?: string; message?: string; code?: number };
-    return body && typeof body === 'object' ? body : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { KubeApiError, toKubeError } from './kube-errors';
 
 /**
  * KubernetesObjectApi (discovery, paths, auth, middleware) without its typed deserialisation: the typed models
@@ -63,33 +46,6 @@ export class RawObjectApi extends k8s.KubernetesObjectApi {
     const status = parseStatus(text);
     throw new KubeApiError(response.httpStatusCode, status, status?.message ?? `HTTP ${response.httpStatusCode}`);
   }
-}
-
-type Verb = 'get' | 'list' | 'create' | 'replace' | 'patch' | 'replace status of' | 'delete';
-
-function statusCodeOf(err: unknown): number | undefined {
-  if (err instanceof KubeApiError) return err.statusCode;
-  if (err instanceof k8s.ApiException) return err.code;
-  return undefined;
-}
-
-function reasonOf(err: unknown): string | undefined {
-  if (err instanceof KubeApiError) return err.status?.reason;
-  if (err instanceof k8s.ApiException) return parseStatus(String(err.body))?.reason;
-  return undefined;
-}
-
-/** Maps a failed call to the contract's typed errors; anything else is wrapped with the verb and the object. */
-export function toKubeError(err: unknown, verb: Verb, ref: ObjectRef): Error {
-  const code = statusCodeOf(err);
-  // Discovery failing to find the kind is the type not existing: the same answer as a 404.
-  const unknownKind = err instanceof Error && /Unrecognized API version and kind/.test(err.message);
-  if (code === 404 || unknownKind) return new NotFoundError(ref, { cause: err });
-  if (code === 409) {
-    return reasonOf(err) === 'AlreadyExists' ? new AlreadyExistsError(ref, { cause: err }) : new ConflictError(ref, { cause: err });
-  }
-  const detail = err instanceof Error ? err.message : String(err);
-  return new Error(`${verb} ${ref.kind} ${keyOf(ref)} (${ref.apiVersion}) failed: ${code ? `HTTP ${code}: ` : ''}${detail}`, { cause: err });
 }
 
 function refOf(obj: KubeObject): ObjectRef {

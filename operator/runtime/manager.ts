@@ -9,16 +9,18 @@ import { Controller } from './controller';
 import { createEventRecorder } from './events';
 import { startHealthServer, type HealthServer, type Readiness } from './health';
 import { Informer, type WatchSource } from './informer';
-import { createKubeClient } from './kube-client';
+import type { ClusterConnection } from './cluster-connection';
+import { createHttpKubeClient, createHttpWatchSource, discovery } from './http-client';
 import { LeaderElector, type LeaderElectionConfig } from './leader-election';
 import { runtimeMetrics } from './metrics';
 import { typeKey, type KubeClient, type Reconciler, type ResourceType } from './types';
-import { createWatchSource } from './watch-source';
 
 export const DEFAULT_FIELD_MANAGER = 'gogooku3-operator';
 
 export interface ManagerOptions {
-  /** Where the cluster is; alternatively pass `client` and `watchSource` (tests, other transports). */
+  /** Where the cluster is, over plain HTTP (the light path `operator run` takes: no client-node loaded). */
+  connection?: ClusterConnection;
+  /** Where the cluster is, through client-node; alternatively pass `client` and `watchSource` (tests, other transports). */
   kubeConfig?: k8s.KubeConfig;
   client?: KubeClient;
   watchSource?: WatchSource;
@@ -58,8 +60,8 @@ export interface Manager {
 }
 
 export function createManager(options: ManagerOptions): Manager {
-  if (!options.client && !options.kubeConfig) throw new Error('createManager: pass kubeConfig, or client together with watchSource');
-  if (!options.kubeConfig && !options.watchSource) throw new Error('createManager: a client without kubeConfig needs a watchSource');
+  if (!options.client && !options.kubeConfig && !options.connection) throw new Error('createManager: pass connection, kubeConfig, or client together with watchSource');
+  if (!options.kubeConfig && !options.connection && !options.watchSource) throw new Error('createManager: a client without kubeConfig needs a watchSource');
   const names = options.reconcilers.map((r) => r.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new Error(`createManager: two reconcilers are named ${JSON.stringify(duplicate)}; names label metrics and must be unique`);
@@ -68,8 +70,19 @@ export function createManager(options: ManagerOptions): Manager {
   const registry = options.registry ?? new Registry();
   const metrics = runtimeMetrics(registry);
   const fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
-  const client = options.client ?? createKubeClient(options.kubeConfig!, { fieldManager });
-  const source = options.watchSource ?? createWatchSource(options.kubeConfig!, client);
+  let client: KubeClient;
+  let source: WatchSource;
+  if (options.connection) {
+    const pathOf = discovery(options.connection);
+    client = options.client ?? createHttpKubeClient(options.connection, { fieldManager }, pathOf);
+    source = options.watchSource ?? createHttpWatchSource(options.connection, client, pathOf);
+  } else {
+    // Required here, not imported: client-node costs ~100 MB of RSS, which the connection path never pays.
+    const { createKubeClient } = require('./kube-client') as typeof import('./kube-client');
+    const { createWatchSource } = require('./watch-source') as typeof import('./watch-source');
+    client = options.client ?? createKubeClient(options.kubeConfig!, { fieldManager });
+    source = options.watchSource ?? createWatchSource(options.kubeConfig!, client);
+  }
   const le = options.leaderElection ? options.leaderElection : undefined;
   const identity = le?.identity ?? `${os.hostname()}_${randomUUID().slice(0, 8)}`;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;

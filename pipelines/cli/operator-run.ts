@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { Option } from 'commander';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { operatorReconcilers } from '../../operator/controllers';
-import { createManager } from '../../operator/runtime';
+import { loadClusterConnection, type ClusterConnection } from '../../operator/runtime/cluster-connection';
+import { createManager } from '../../operator/runtime/manager';
 import { action, CliError, intArg, subcommand, untilSignal, type CliContext } from './context';
 
 interface RunOpts {
@@ -28,16 +29,30 @@ function podNamespace(): string | undefined {
   }
 }
 
-function loadKubeConfig(file: string | undefined): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+/**
+ * The cluster to reconcile. The common cases (in-cluster service account, token or certificate kubeconfigs)
+ * take the light HTTP path; exec plugins, auth providers and merged kubeconfigs load client-node (~100 MB more).
+ */
+function loadCluster(file: string | undefined): { connection: ClusterConnection } | { kubeConfig: k8s.KubeConfig } {
+  const what = file ?? 'the default kubeconfig';
+  let connection: ClusterConnection | undefined;
+  try {
+    connection = loadClusterConnection(file);
+  } catch (error) {
+    if (/no current cluster/.test((error as Error).message)) throw new CliError(`--kubeconfig: ${what} has no current cluster`, 66);
+    throw new CliError(`--kubeconfig: cannot load ${what}: ${(error as Error).message}`, 66);
+  }
+  if (connection) return { connection };
+  const { KubeConfig } = require('@kubernetes/client-node') as typeof k8s;
+  const kc = new KubeConfig();
   try {
     if (file) kc.loadFromFile(file);
     else kc.loadFromDefault();
   } catch (error) {
-    throw new CliError(`--kubeconfig: cannot load ${file ?? 'the default kubeconfig'}: ${(error as Error).message}`, 66);
+    throw new CliError(`--kubeconfig: cannot load ${what}: ${(error as Error).message}`, 66);
   }
-  if (!kc.getCurrentCluster()) throw new CliError(`--kubeconfig: ${file ?? 'the default kubeconfig'} has no current cluster`, 66);
-  return kc;
+  if (!kc.getCurrentCluster()) throw new CliError(`--kubeconfig: ${what} has no current cluster`, 66);
+  return { kubeConfig: kc };
 }
 
 /**
@@ -57,12 +72,12 @@ export function operatorRunCommand(ctx: CliContext) {
     .option('--workers <n>', 'concurrent reconciles per controller', intArg('--workers', 1, 64), 4)
     .action(action(ctx, async (opts: RunOpts) => {
       const logger = ctx.logger().child({ component: 'operator' });
-      const kubeConfig = loadKubeConfig(opts.kubeconfig);
+      const cluster = loadCluster(opts.kubeconfig);
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
       const identity = opts.identity ?? process.env.POD_NAME ?? os.hostname();
       const manager = createManager({
-        kubeConfig,
+        ...cluster,
         reconcilers: operatorReconcilers({ logger, registry }),
         namespace: opts.namespace,
         leaderElection: opts.leaderElection

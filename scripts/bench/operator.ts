@@ -27,6 +27,10 @@ const FEATURESETS = Number(process.env.BENCH_OPERATOR_FEATURESETS ?? 1000);
 const ROLLOUTS = Number(process.env.BENCH_OPERATOR_ROLLOUTS ?? 100);
 const WORKERS = Number(process.env.BENCH_OPERATOR_WORKERS ?? 16);
 const TIMEOUT_MS = Number(process.env.BENCH_OPERATOR_TIMEOUT_SECONDS ?? 120) * 1000;
+// Node/V8 flags for the operator process only (e.g. "--max-semi-space-size=8", "--cpu-prof --cpu-prof-dir=/tmp/p").
+const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+// The CLI entry the operator runs from: the tsx-hooked sources by default, or JS built by scripts/build-operator.sh.
+const OPERATOR_ENTRY = path.resolve(ROOT, process.env.BENCH_OPERATOR_ENTRY ?? 'scripts/gogooku3.js');
 const GOALS = { steadyStateSeconds: 10, peakRssMB: 150 };
 const NS = 'bench';
 
@@ -62,7 +66,7 @@ async function main() {
   await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
 
   const healthPort = 18000 + Math.floor(Math.random() * 2000);
-  const operator = spawn(process.execPath, [path.join(ROOT, 'scripts/gogooku3.js'), 'operator', 'run', '--kubeconfig', kubeconfig,
+  const operator = spawn(process.execPath, [...OPERATOR_NODE_ARGS, OPERATOR_ENTRY, 'operator', 'run', '--kubeconfig', kubeconfig,
     '--no-leader-election', '--workers', String(WORKERS), '--health-port', String(healthPort), '--health-host', '127.0.0.1'], { env: { ...process.env, GOGOOKU3_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     for (let ready = false; !ready;) {
@@ -114,12 +118,15 @@ async function main() {
       featureSets: FEATURESETS,
       rollouts: ROLLOUTS,
       workers: WORKERS,
+      operatorEntry: path.relative(ROOT, OPERATOR_ENTRY),
+      operatorNodeArgs: OPERATOR_NODE_ARGS.join(' '),
       createSeconds: round(createdSeconds),
       steadyStateSeconds: steadySeconds === null ? null : round(steadySeconds),
       reached: progress,
       operatorRequests,
       requestsPerObject: round(operatorRequests / objects),
       requestsByVerb: counts.byVerb,
+      eventsCreated: server.objects('v1', 'Event', NS).length,
       rssBeforeMB: rssBefore === null ? null : round(rssBefore),
       peakRssMB: peakRssMB === null ? null : round(peakRssMB),
       goals: GOALS,
@@ -133,8 +140,12 @@ async function main() {
     await writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    operator.kill('SIGTERM');
-    await new Promise((r) => operator.once('exit', r));
+    // An operator that already exited (e.g. failed to start) emits no second 'exit': do not wait for one.
+    if (operator.exitCode === null && operator.signalCode === null) {
+      const exited = new Promise((r) => operator.once('exit', r));
+      operator.kill('SIGTERM');
+      await exited;
+    }
     prometheus.close();
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
