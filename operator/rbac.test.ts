@@ -22,6 +22,7 @@ describe('operatorRbac', () => {
   it.each<[string, string, string, boolean]>([
     ['gogooku3.io', 'featuresets', 'watch', true],
     ['gogooku3.io', 'modelrollouts/status', 'update', true],
+    ['gogooku3.io', 'modelrollouts/finalizers', 'update', true],
     ['gogooku3.io', 'featuresets', 'delete', false],
     ['gogooku3.io', 'featuresets', 'create', false],
     ['batch', 'cronjobs', 'delete', true],

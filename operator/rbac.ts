@@ -27,6 +27,8 @@ const CRUD = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: ['gogooku3.io'], resources: ['featuresets', 'modelrollouts'], verbs: [...READ, 'update', 'patch'] },
   { apiGroups: ['gogooku3.io'], resources: ['featuresets/status', 'modelrollouts/status'], verbs: ['update', 'patch'] },
+  // The rollout-cleanup finalizer: clusters with OwnerReferencesPermissionEnforcement check this subresource.
+  { apiGroups: ['gogooku3.io'], resources: ['modelrollouts/finalizers'], verbs: ['update'] },
   { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: CRUD },
   // ServiceAccounts and manifest ConfigMaps are FeatureSet children; the router's weights ConfigMap is a rollout target.
   { apiGroups: [''], resources: ['configmaps', 'serviceaccounts'], verbs: CRUD },

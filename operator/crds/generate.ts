@@ -199,7 +199,7 @@ export function featureSetCrd(): CustomResourceDefinition {
       { name: 'Schedule', type: 'integer', jsonPath: '.spec.schedule.afterCloseMinutes', description: 'minutes after the close the daily run starts' },
       { name: 'Last Run', type: 'date', jsonPath: '.status.lastScheduleTime' },
       { name: 'Last Success', type: 'date', jsonPath: '.status.lastSuccessfulTime' },
-      { name: 'Freshness', type: 'number', jsonPath: '.status.freshnessMinutes', description: 'minutes since the newest published feature date closed' },
+      { name: 'Freshness', type: 'number', jsonPath: '.status.freshnessMinutes', description: 'minutes since the last successful daily run finished' },
       READY,
       AGE,
     ],

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ReconcileContext } from '../runtime/types';
+import { ROLLOUT_FINALIZER } from './finalizer';
 import type { PrometheusClient } from './prometheus';
 import { reconcileModelRollout, type RolloutReconcileDeps } from './reconcile';
 import { TritonError, type TritonRepository } from './triton';
@@ -46,10 +47,11 @@ const MR = { apiVersion: 'gogooku3.io/v1alpha1', kind: 'ModelRollout', namespace
 const CM = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'w' };
 const healthy = { p95: 0.02, err: 0.001, req: 500 };
 
-function setup(options: { weights?: string; triton?: TritonRepository; annotations?: Record<string, string> } = {}) {
+// The rollout starts with its finalizer (as after its first pass) unless `finalizers` says otherwise.
+function setup(options: { weights?: string; triton?: TritonRepository; annotations?: Record<string, string>; finalizers?: string[] } = {}) {
   const mem = memoryClient();
   const events: string[] = [];
-  void mem.client.create({ ...{ apiVersion: MR.apiVersion, kind: MR.kind }, metadata: { name: 'r', namespace: 'ns', generation: 1, annotations: options.annotations },
+  void mem.client.create({ ...{ apiVersion: MR.apiVersion, kind: MR.kind }, metadata: { name: 'r', namespace: 'ns', generation: 1, annotations: options.annotations, finalizers: options.finalizers ?? [ROLLOUT_FINALIZER] },
     spec: { model: 'm', champion: { version: 3 }, challenger: { version: 4 }, analysis: { interval: '1m' }, trafficTarget: { configMap: { name: 'w' } }, ...(options.triton ? { triton: { url: 'http://t' } } : {}) } });
   if (options.weights !== undefined) void mem.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w', namespace: 'ns' }, data: { 'weights.json': options.weights } });
   let now = new Date('2026-12-04T00:00:00Z');
@@ -122,5 +124,54 @@ describe('reconcileModelRollout', () => {
     await t.run();
     expect(t.events).toContain('Warning:ActionRefused');
     expect(t.get(MR).metadata.annotations).toEqual({});
+  });
+});
+
+describe('reconcileModelRollout on deletion', () => {
+  const markDeleted = (t: ReturnType<typeof setup>) => t.client.mergePatch(MR, { metadata: { deletionTimestamp: '2026-12-04T01:00:00Z' } });
+
+  it('adds its finalizer (keeping the others) in a pass of its own, before any weight is written', async () => {
+    const t = setup({ finalizers: ['example.com/keep'] });
+    await expect(t.run()).resolves.toEqual({});
+    expect(t.get(MR).metadata.finalizers).toEqual(['example.com/keep', ROLLOUT_FINALIZER]);
+    expect(t.get(CM)).toBeUndefined();
+    expect(t.get(MR).status).toBeUndefined();
+    await t.run();
+    expect(t.get(MR).metadata.finalizers).toEqual(['example.com/keep', ROLLOUT_FINALIZER]);
+    expect(weightOf(t.get(CM).data['weights.json'])).toEqual([{ name: 'champion', version: 3, weight: 90 }, { name: 'challenger', version: 4, weight: 10 }]);
+  });
+
+  it('mid-rollout: champion-only traffic, challenger unloaded, an Event, then only its finalizer removed', async () => {
+    const loads: number[][] = [];
+    const t = setup({ triton: { loadVersions: async (_m, v) => { loads.push([...v]); } }, finalizers: ['example.com/keep', ROLLOUT_FINALIZER] });
+    await t.run();
+    t.advance(60_000);
+    await t.run();
+    expect(weightOf(t.get(CM).data['weights.json'])).toEqual([{ name: 'champion', version: 3, weight: 75 }, { name: 'challenger', version: 4, weight: 25 }]);
+    await markDeleted(t);
+    await expect(t.run()).resolves.toEqual({});
+    expect(weightOf(t.get(CM).data['weights.json'])).toEqual([{ name: 'champion', version: 3, weight: 100 }]);
+    expect(loads).toEqual([[3, 4], [3]]);
+    expect(t.events[t.events.length - 1]).toBe('Normal:CleanedUp');
+    expect(t.get(MR).metadata.finalizers).toEqual(['example.com/keep']);
+  });
+
+  it('keeps the finalizer and fails (to be retried) when the traffic target cannot be written', async () => {
+    const t = setup();
+    await t.run();
+    await t.client.replace({ ...t.get(CM), data: { 'weights.json': '{broken' } });
+    await markDeleted(t);
+    await expect(t.run()).rejects.toThrow(/cannot clean up: .*not valid JSON/);
+    expect(t.get(MR).metadata.finalizers).toEqual([ROLLOUT_FINALIZER]);
+    expect(t.get(CM).data['weights.json']).toBe('{broken');
+    expect(t.events).toContain('Warning:CleanupFailed');
+  });
+
+  it('does nothing for a rollout that never got its finalizer', async () => {
+    const t = setup({ weights: '{"models":[]}', finalizers: [] });
+    await markDeleted(t);
+    await expect(t.run()).resolves.toEqual({});
+    expect(t.get(CM).data['weights.json']).toBe('{"models":[]}');
+    expect(t.events).toEqual([]);
   });
 });

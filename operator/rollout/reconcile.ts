@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '../../pipelines/log';
 import { jsonEqual } from '../featureset/conditions';
 import { TerminalError, typeKey, type KubeObject, type ObjectKey, type ReconcileContext, type ReconcileResult, type ResourceType } from '../runtime/types';
+import { addFinalizer, finalizeRollout, hasFinalizer } from './finalizer';
 import { RolloutMetrics } from './metrics';
 import { fetchInterval, httpPrometheusClient, type PrometheusClient } from './prometheus';
 import { durationMs, parseRolloutSpec, ROLLOUT_API_VERSION, ROLLOUT_KIND, RolloutSpecError, type ModelRolloutSpec } from './spec';
@@ -42,7 +43,11 @@ export async function reconcileModelRollout(key: ObjectKey, ctx: ReconcileContex
   const logger = deps.logger ?? silentLogger;
   const metrics = deps.metrics;
   const mr = (ctx.listers.get(typeKey(ROLLOUT_TYPE))?.get(key) ?? await ctx.client.get({ ...ROLLOUT_TYPE, ...key })) as Rollout | undefined;
-  if (!mr || mr.metadata.deletionTimestamp) return {};
+  if (!mr) return {};
+  if (mr.metadata.deletionTimestamp) {
+    await finalizeRollout(mr, ctx, { logger, triton: deps.triton });
+    return {};
+  }
   const namespace = mr.metadata.namespace ?? key.namespace ?? 'default';
   const name = `${namespace}/${mr.metadata.name}`;
   const now = ctx.now();
@@ -61,6 +66,12 @@ export async function reconcileModelRollout(key: ObjectKey, ctx: ReconcileContex
     const status = rolloutStatus({ state, previous, now, generation, bookkeeping, problem: { reason: 'InvalidSpec', message: error.message } });
     if (!jsonEqual(previous ?? {}, JSON.parse(JSON.stringify(status)))) await ctx.client.replaceStatus({ ...mr, status });
     throw new TerminalError(`ModelRollout ${name}: ${error.message}`, { cause: error });
+  }
+  // Before anything is written for a valid spec, so any weight written is undone on deletion. The patch
+  // enqueues the key again; that pass starts from the cache holding the finalizer.
+  if (!hasFinalizer(mr)) {
+    await addFinalizer(mr, ctx);
+    return {};
   }
 
   let state: RolloutState = stateFromStatus(previous);

@@ -136,6 +136,9 @@ beforeAll(async () => {
     manual: [NO_TRAFFIC],
     chaos: [HEALTHY],
     restart: [HEALTHY],
+    'delete-mid': [HEALTHY, NO_TRAFFIC],
+    'delete-promoted': [HEALTHY],
+    unwritable: [NO_TRAFFIC],
   });
   triton = await startScriptedServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
   client = createKubeClient(api.kubeConfig(), { fieldManager: 'test' });
@@ -293,6 +296,55 @@ describe('ModelRollout controller', () => {
     weights.stop();
     expect(weights.seen).toEqual([10, 25, 100]);
     expect(done.status.history.map((h: { event: string }) => h.event)).toEqual(['Started', 'Advanced', 'Advanced', 'Promoted']);
+  });
+});
+
+describe('ModelRollout deletion (finalizer gogooku3.io/rollout-cleanup)', () => {
+  const FINALIZER = 'gogooku3.io/rollout-cleanup';
+  const ref = (name: string) => ({ apiVersion: 'gogooku3.io/v1alpha1', kind: 'ModelRollout', namespace: NS, name });
+  const variants = (cm: string, model: string) => JSON.parse(get('ConfigMap', 'v1', cm)!.data['weights.json']).models.find((m: { name: string }) => m.name === model)?.variants;
+  const tritonLoads = (model: string) => triton.requests.filter((r) => r.path === `/v2/repository/models/${model}/load`)
+    .map((r) => JSON.parse(JSON.parse(r.body).parameters.config).version_policy.specific.versions);
+
+  it('deleted at 25 %: the champion gets all traffic back, Triton drops the challenger, the object goes', async () => {
+    await client.create(modelRollout('r-delete-mid', 'delete-mid', { inconclusiveLimit: 1000 }, { triton: { url: triton.url } }));
+    await eventually('Progressing at 25', () => rollout('r-delete-mid')?.status?.challengerWeight === 25 && configMapWeight('delete-mid') === 25);
+    expect(rollout('r-delete-mid')!.metadata.finalizers).toEqual([FINALIZER]);
+    await client.delete(ref('r-delete-mid'));
+    await eventually('object gone', () => rollout('r-delete-mid') === undefined);
+    expect(variants('router-weights', 'delete-mid')).toEqual([{ name: 'champion', version: 3, weight: 100 }]);
+    expect(variants('router-weights', 'other')).toEqual([{ name: 'main', version: 7, weight: 1 }]);
+    expect(tritonLoads('delete-mid')).toEqual([[3, 4], [3]]);
+    const reasons = api.objects('v1', 'Event', NS).filter((e) => e.involvedObject?.name === 'r-delete-mid').map((e) => e.reason);
+    expect(reasons).toContain('CleanedUp');
+  });
+
+  it('a Promoted rollout is deleted without touching the weights', async () => {
+    await client.create(modelRollout('r-delete-promoted', 'delete-promoted', {}));
+    await eventually('Promoted at 100', () => rollout('r-delete-promoted')?.status?.phase === 'Promoted' && configMapWeight('delete-promoted') === 100);
+    const before = variants('router-weights', 'delete-promoted');
+    await client.delete(ref('r-delete-promoted'));
+    await eventually('object gone', () => rollout('r-delete-promoted') === undefined);
+    expect(before).toEqual([{ name: 'challenger', version: 4, weight: 100 }]);
+    expect(variants('router-weights', 'delete-promoted')).toEqual(before);
+  });
+
+  it('an unwritable traffic target keeps the finalizer, retried until the target is fixed', async () => {
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad-weights', namespace: NS }, data: { 'weights.json': '{not json' } });
+    await client.create(modelRollout('r-unwritable', 'unwritable', { inconclusiveLimit: 1000 }, { trafficTarget: { configMap: { name: 'bad-weights' } } }));
+    await eventually('finalizer and TrafficNotApplied', () => rollout('r-unwritable')?.metadata.finalizers?.includes(FINALIZER) && condition(rollout('r-unwritable'), 'Ready')?.reason === 'TrafficNotApplied');
+    await client.delete(ref('r-unwritable'));
+    await eventually('CleanupFailed event', () => api.objects('v1', 'Event', NS).some((e) => e.involvedObject?.name === 'r-unwritable' && e.reason === 'CleanupFailed'));
+    await new Promise((r) => setTimeout(r, 600));
+    const stuck = rollout('r-unwritable');
+    expect(stuck?.metadata.deletionTimestamp).toEqual(expect.any(String));
+    expect(stuck?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(get('ConfigMap', 'v1', 'bad-weights')!.data['weights.json']).toBe('{not json');
+    // Fixing the target is enough: the backoff retry finishes the cleanup.
+    const cm = get('ConfigMap', 'v1', 'bad-weights')!;
+    await client.replace({ ...cm, data: { 'weights.json': JSON.stringify({ models: [{ name: 'other', variants: [{ name: 'main', version: 1, weight: 1 }] }] }) } });
+    await eventually('object gone', () => rollout('r-unwritable') === undefined);
+    expect(variants('bad-weights', 'unwritable')).toEqual([{ name: 'champion', version: 3, weight: 100 }]);
   });
 });
 
