@@ -20,3 +20,17 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   const jitter = Math.min(Math.max(policy.jitter ?? 0, 0), 1);
   return jitter === 0 ? raw : raw * (1 - jitter * random());
 }
+
+/** Waits `ms`, or less when `signal` aborts (resolving either way: a stopping loop just ends its wait). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { ClusterConnection } from './cluster-connection';
 import type { WatchEventType, WatchSource } from './informer';
 import { KubeApiError, parseStatus, toKubeError } from './kube-errors';
+import { listAllPages } from './paging';
 import { NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
 
 /**
@@ -91,22 +92,15 @@ export function createHttpKubeClient(conn: ClusterConnection, { fieldManager }: 
       }
     },
     async list<T extends KubeObject>(type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}) {
-      const items: T[] = [];
-      let resourceVersion = '';
-      let continueToken: string | undefined;
-      do {
+      return listAllPages<T>(type, async (continueToken) => {
         let page: { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
         try {
           page = await call(conn, 'GET', await pathOf(type, options.namespace), { labelSelector: options.labelSelector, limit: PAGE_SIZE, continue: continueToken });
         } catch (err) {
           throw toKubeError(err, 'list', { ...type, namespace: options.namespace, name: '*' });
         }
-        // List items carry no apiVersion/kind on the wire; the controllers expect whole objects.
-        for (const item of page.items ?? []) items.push({ ...item, apiVersion: type.apiVersion, kind: type.kind });
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-        continueToken = page.metadata?.continue || undefined;
-      } while (continueToken);
-      return { items, resourceVersion };
+        return { items: page.items ?? [], resourceVersion: page.metadata?.resourceVersion, continueToken: page.metadata?.continue };
+      });
     },
     async create<T extends KubeObject>(object: T): Promise<T> {
       const ref = refOf(object);

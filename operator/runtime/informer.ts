@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { backoffDelay, WATCH_BACKOFF, type BackoffPolicy } from './backoff';
+import { backoffDelay, sleepUnlessAborted, WATCH_BACKOFF, type BackoffPolicy } from './backoff';
 import { ObjectCache } from './cache';
 import type { RuntimeMetrics } from './metrics';
 import { keyOf, typeKey, type KubeObject, type ResourceType } from './types';
@@ -284,16 +284,6 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.stopController.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.stopController.signal);
   }
 }

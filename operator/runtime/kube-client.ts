@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { keepAliveAgents } from './agent-pool';
 import { KubeApiError, parseStatus, toKubeError } from './kube-errors';
+import { listAllPages } from './paging';
 import { NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
 
 export { KubeApiError, toKubeError } from './kube-errors';
@@ -79,10 +80,7 @@ export function createKubeClientFromApi(api: RawObjectApi, { fieldManager }: { f
     },
 
     async list<T extends KubeObject>(type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}) {
-      const items: T[] = [];
-      let resourceVersion = '';
-      let continueToken: string | undefined;
-      do {
+      return listAllPages<T>(type, async (continueToken) => {
         let page: k8s.KubernetesListObject<k8s.KubernetesObject>;
         try {
           page = await api.list(type.apiVersion, type.kind, options.namespace, undefined, undefined, undefined, undefined,
@@ -90,12 +88,12 @@ export function createKubeClientFromApi(api: RawObjectApi, { fieldManager }: { f
         } catch (err) {
           throw toKubeError(err, 'list', { ...type, namespace: options.namespace, name: '*' });
         }
-        // List items carry no apiVersion/kind on the wire; the controllers expect whole objects.
-        for (const item of page.items) items.push({ ...item, apiVersion: type.apiVersion, kind: type.kind } as unknown as T);
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-        continueToken = page.metadata?._continue || (page.metadata as { continue?: string } | undefined)?.continue || undefined;
-      } while (continueToken);
-      return { items, resourceVersion };
+        return {
+          items: page.items,
+          resourceVersion: page.metadata?.resourceVersion,
+          continueToken: page.metadata?._continue || (page.metadata as { continue?: string } | undefined)?.continue,
+        };
+      });
     },
 
     async create<T extends KubeObject>(object: T): Promise<T> {

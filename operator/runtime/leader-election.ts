@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { sleepUnlessAborted } from './backoff';
 import { decideLease, releasedLease, type LeaseSpec } from './lease';
 import type { RuntimeMetrics } from './metrics';
 import { AlreadyExistsError, ConflictError, type KubeClient, type KubeObject, type ObjectRef } from './types';
@@ -171,16 +172,7 @@ export class LeaderElector {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.stopAbort.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.stopAbort.signal);
   }
+
 }
