@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => CommandFactory]> = [
   ['run', () => (require('./run') as typeof import('./run')).runCommand],
   ['query', () => (require('./query') as typeof import('./query')).queryCommand],
   ['parity', () => (require('./parity') as typeof import('./parity')).parityCommand],
+  ['metrics', () => (require('./metrics') as typeof import('./metrics')).metricsCommand],
   ['storage', () => (require('./storage') as typeof import('./storage')).storageCommand],
   ['sim', () => (require('./sim') as typeof import('./sim')).simCommand],
   ['start', () => (require('./start') as typeof import('./start')).startCommand],

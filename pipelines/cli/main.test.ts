@@ -14,7 +14,7 @@ const all = paths(program);
 
 describe('the gogooku3 CLI', () => {
   it('has the documented top-level commands', () => {
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['calendar', 'contracts', 'cv', 'eval', 'features', 'jquants', 'models', 'operator', 'parity', 'query', 'rollout', 'run', 'serve', 'sim', 'stack', 'start', 'storage', 'train']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['calendar', 'contracts', 'cv', 'eval', 'features', 'jquants', 'metrics', 'models', 'operator', 'parity', 'query', 'rollout', 'run', 'serve', 'sim', 'stack', 'start', 'storage', 'train']);
   });
 
   it.each(all.map((p) => [p.join(' '), p]))('`%s --help` prints usage and a description, exit 0', async (_name, path) => {

@@ -96,15 +96,15 @@ export function groupsToPrune(groups: readonly GatewayGroup[], job: string, now:
 
 export interface PruneResult { deleted: GatewayGroup[]; kept: number }
 
-/** Lists the gateway's groups (`GET /api/v1/metrics`) and DELETEs the per-run groups `groupsToPrune` picks. */
-export async function pruneGroups(gatewayUrl: string, job: string, options: PushOptions & { olderThanDays: number; now?: number }): Promise<PruneResult> {
+/** Lists the gateway's groups (`GET /api/v1/metrics`) and DELETEs the per-run groups `groupsToPrune` picks (none with dryRun). */
+export async function pruneGroups(gatewayUrl: string, job: string, options: PushOptions & { olderThanDays: number; now?: number; dryRun?: boolean }): Promise<PruneResult> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const listUrl = `${base(gatewayUrl)}/api/v1/metrics`;
   const parsed = groupsResponse.safeParse(await (await request(listUrl, { method: 'GET' }, timeoutMs)).json());
   if (!parsed.success) throw new PushgatewayError(listUrl, undefined, `unexpected /api/v1/metrics body: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   const groups = parsed.data.data.map((g) => ({ labels: g.labels, pushedAt: g.push_time_seconds.metrics[0].value * 1000 }));
   const doomed = groupsToPrune(groups, job, options.now ?? Date.now(), options.olderThanDays);
-  for (const g of doomed) {
+  for (const g of options.dryRun ? [] : doomed) {
     // The gateway reports an empty `instance` it added itself; it is not part of the pushed grouping key.
     const grouping = Object.fromEntries(Object.entries(g.labels).filter(([k, v]) => k !== 'job' && !(k === 'instance' && v === '')));
     const response = await request(`${base(gatewayUrl)}${pushgatewayPath(job, grouping)}`, { method: 'DELETE' }, timeoutMs);
