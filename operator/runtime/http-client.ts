@@ -3,9 +3,9 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { ClusterConnection } from './cluster-connection';
 import type { WatchEventType, WatchSource } from './informer';
-import { KubeApiError, parseStatus, toKubeError } from './kube-errors';
+import { KubeApiError, parseStatus, readOrUndefined, toKubeError } from './kube-errors';
 import { listAllPages } from './paging';
-import { NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
+import { type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
 
 /**
  * The runtime's KubeClient and WatchSource over plain node:http(s) and a ClusterConnection: the same wire
@@ -83,13 +83,7 @@ export function createHttpKubeClient(conn: ClusterConnection, { fieldManager }: 
   const writes = { fieldManager };
   return {
     async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
-      try {
-        return await call<T>(conn, 'GET', await itemPath(ref));
-      } catch (err) {
-        const mapped = toKubeError(err, 'get', ref);
-        if (mapped instanceof NotFoundError) return undefined;
-        throw mapped;
-      }
+      return readOrUndefined(ref, async () => call<T>(conn, 'GET', await itemPath(ref)));
     },
     async list<T extends KubeObject>(type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}) {
       return listAllPages<T>(type, async (continueToken) => {

@@ -1,8 +1,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { keepAliveAgents } from './agent-pool';
-import { KubeApiError, parseStatus, toKubeError } from './kube-errors';
+import { KubeApiError, parseStatus, readOrUndefined, toKubeError } from './kube-errors';
 import { listAllPages } from './paging';
-import { NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
+import { type KubeClient, type KubeObject, type ObjectRef, type ResourceType } from './types';
 
 export { KubeApiError, toKubeError } from './kube-errors';
 
@@ -70,13 +70,7 @@ export function createKubeClientFromApi(api: RawObjectApi, { fieldManager }: { f
   const copy = <T>(value: T): T => structuredClone(value);
   return {
     async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
-      try {
-        return (await api.read(header(ref))) as unknown as T;
-      } catch (err) {
-        const mapped = toKubeError(err, 'get', ref);
-        if (mapped instanceof NotFoundError) return undefined;
-        throw mapped;
-      }
+      return readOrUndefined(ref, async () => (await api.read(header(ref))) as unknown as T);
     },
 
     async list<T extends KubeObject>(type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}) {

@@ -48,3 +48,14 @@ export function toKubeError(err: unknown, verb: Verb, ref: ObjectRef): Error {
   const detail = err instanceof Error ? err.message : String(err);
   return new Error(`${verb} ${ref.kind} ${keyOf(ref)} (${ref.apiVersion}) failed: ${code ? `HTTP ${code}: ` : ''}${detail}`, { cause: err });
 }
+
+/** A read that answers undefined for a 404 and a typed error (toKubeError) for anything else. */
+export async function readOrUndefined<T>(ref: ObjectRef, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    const mapped = toKubeError(err, 'get', ref);
+    if (mapped instanceof NotFoundError) return undefined;
+    throw mapped;
+  }
+}
