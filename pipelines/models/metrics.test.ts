@@ -31,7 +31,8 @@ function naiveRatio(x: number[]): number | null {
   if (x.length < 2) return null;
   const m = sum(x) / x.length;
   const sd = Math.sqrt(sum(x.map((v) => (v - m) ** 2)) / (x.length - 1));
-  return sd === 0 ? null : m / sd;
+  // rounding-noise dispersion (e.g. every daily IC is 1 up to the last bit) has no meaningful ratio
+  return sd <= 1e-12 * Math.max(...x.map(Math.abs)) || sd === 0 ? null : m / sd;
 }
 
 /** The competition's per-day code: rows in rank order (best first); buy the first k, sell the last k (worst first). */
@@ -173,6 +174,11 @@ describe('evaluate: edge cases', () => {
     ['constant target on every day: no IC', [{ date: 'a', p: 1, t: 3 }, { date: 'a', p: 2, t: 3 }, { date: 'b', p: 1, t: 0 }, { date: 'b', p: 5, t: 0 }], { ic: null, rank_ic: null, icir: null, jpx_sharpe: null }],
     ['one IC day: ic but no icir', [{ date: 'a', p: 1, t: 1 }, { date: 'a', p: 2, t: 3 }], { ic: 1, rank_ic: 1, icir: null }],
     ['two identical IC days: icir null (std 0)', [{ date: 'a', p: 1, t: 1 }, { date: 'a', p: 2, t: 3 }, { date: 'b', p: 1, t: 1 }, { date: 'b', p: 2, t: 3 }], { ic: 1, icir: null, jpx_sharpe: null }],
+    // every daily IC is 1 up to rounding (0.9999999999999998 vs 1): a std of ~1e-16 is noise, not a 1e16 ICIR
+    ['perfect IC days that differ only by rounding: icir null', [
+      { date: 'a', p: 0, t: 0 }, { date: 'a', p: -0.1, t: -0.000001 },
+      { date: 'b', p: -85.43, t: -0.110608 }, { date: 'b', p: 31.7, t: 0.068569 },
+    ], { icir: null }],
   ])('%s', (_name, rows, expected) => {
     expect(evalRows(rows)).toMatchObject(expected);
   });

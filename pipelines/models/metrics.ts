@@ -23,7 +23,8 @@
  *   - Ties in prediction at a portfolio edge are split evenly: every row of a tied group gets the mean of the
  *     weights of the positions the group occupies, i.e. the expectation over tie-break orders. The result is
  *     then independent of row order, and negating the prediction negates the spread exactly.
- *   - A metric that cannot be computed (no qualifying dates; < 2 values or zero std for a ratio) is null.
+ *   - A metric that cannot be computed (no qualifying dates; < 2 values, or a std that is zero or below
+ *     NEGLIGIBLE_RELATIVE_STD × the largest |value|, for a ratio) is null.
  */
 import type { EvalMetrics } from './types';
 
@@ -141,14 +142,24 @@ function mean(x: readonly number[]): number | null {
   return s / x.length;
 }
 
-/** mean / sample std (n − 1); null for < 2 values or zero std. */
+/**
+ * A std at most this fraction of the largest |value| is rounding noise: values that agree to the last bits
+ * (every daily IC exactly 1, say) would otherwise give a ratio near 1e16 whose size depends on summation order.
+ */
+export const NEGLIGIBLE_RELATIVE_STD = 1e-12;
+
+/** mean / sample std (n − 1); null for < 2 values or a std that is zero or rounding noise. */
 function meanOverStd(x: readonly number[]): number | null {
   if (x.length < 2) return null;
   const m = mean(x)!;
   let ss = 0;
-  for (const v of x) ss += (v - m) ** 2;
+  let largest = 0;
+  for (const v of x) {
+    ss += (v - m) ** 2;
+    largest = Math.max(largest, Math.abs(v));
+  }
   const sd = Math.sqrt(ss / (x.length - 1));
-  return sd === 0 ? null : m / sd;
+  return sd <= NEGLIGIBLE_RELATIVE_STD * largest || sd === 0 ? null : m / sd;
 }
 
 /** The six metrics of EvalMetrics; see the module comment for definitions and conventions. */
