@@ -115,24 +115,42 @@ export function linspace(start: number, stop: number, count: number): Float64Arr
 /**
  * Σ target · (long weight − short weight) for rows sorted ascending by prediction: the `weights.length` highest
  * predictions are long (weights[0] on the best), as many lowest are short (weights[0] on the worst); a tie group
- * shares the mean net weight of its positions.
+ * shares the mean weight of its positions in each leg.
+ *
+ * Each leg is summed from its edge inward and a group's weights by weight index, so negating every prediction
+ * swaps the legs term for term and negates the spread exactly (one running sum over the day would add the
+ * same terms in the opposite order, and a tiny target next to large ones would survive in one direction only).
  */
 function weightedSpread(day: Day, weights: Float64Array): number {
   const { p, t } = day;
   const n = p.length;
   const k = weights.length;
-  const net = (a: number) => (a >= n - k ? weights[n - 1 - a] : 0) - (a < k ? weights[a] : 0);
-  let total = 0;
+  const groups: Array<{ from: number; to: number; sumT: number }> = [];
   for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && p[j] === p[i]) j++;
-    let w = 0;
     let sumT = 0;
-    for (let a = i; a < j; a++) { w += net(a); sumT += t[a]; }
-    total += (w / (j - i)) * sumT;
+    for (let a = i; a < j; a++) sumT += t[a];
+    groups.push({ from: i, to: j, sumT });
     i = j;
   }
-  return total;
+  // weights[lo..hi] summed by ascending index
+  const weightSum = (lo: number, hi: number) => {
+    let w = 0;
+    for (let x = lo; x <= hi; x++) w += weights[x];
+    return w;
+  };
+  let long = 0;
+  for (let g = groups.length - 1; g >= 0 && groups[g].to > n - k; g--) {
+    const { from, to, sumT } = groups[g];
+    long += (weightSum(n - to, n - 1 - Math.max(from, n - k)) / (to - from)) * sumT;
+  }
+  let short = 0;
+  for (let g = 0; g < groups.length && groups[g].from < k; g++) {
+    const { from, to, sumT } = groups[g];
+    short += (weightSum(from, Math.min(to, k) - 1) / (to - from)) * sumT;
+  }
+  return long - short;
 }
 
 function mean(x: readonly number[]): number | null {
