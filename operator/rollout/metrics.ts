@@ -20,8 +20,28 @@ export class RolloutMetrics {
     this.phase = new Gauge({ name: ROLLOUT_METRICS.phase, help: 'ModelRollout phase (1 = current)', labelNames: ['rollout', 'phase'], registers: [registry] });
   }
 
+  private readonly counted = new Map<string, Set<string>>();
+
   observe(rollout: string, phase: RolloutPhase, weight: number): void {
     this.weight.set({ rollout }, weight);
     for (const p of PHASES) this.phase.set({ rollout, phase: p }, p === phase ? 1 : 0);
+  }
+
+  countTransition(rollout: string, event: string): void {
+    this.transitions.inc({ rollout, event });
+    const events = this.counted.get(rollout) ?? new Set<string>();
+    events.add(event);
+    this.counted.set(rollout, events);
+  }
+
+  /**
+   * Drops every series of a rollout that is gone, so /metrics does not report a weight and a phase for an
+   * object that no longer exists (dashboards and alerts would keep a deleted rollout alive forever).
+   */
+  forget(rollout: string): void {
+    this.weight.remove({ rollout });
+    for (const phase of PHASES) this.phase.remove({ rollout, phase });
+    for (const event of this.counted.get(rollout) ?? []) this.transitions.remove({ rollout, event });
+    this.counted.delete(rollout);
   }
 }

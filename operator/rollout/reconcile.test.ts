@@ -1,5 +1,7 @@
+import { Registry } from 'prom-client';
 import { ConflictError, NotFoundError, type KubeClient, type KubeObject, type ObjectRef, type ReconcileContext } from '../runtime/types';
 import { ROLLOUT_FINALIZER } from './finalizer';
+import { RolloutMetrics } from './metrics';
 import type { PrometheusClient } from './prometheus';
 import { reconcileModelRollout, type RolloutReconcileDeps } from './reconcile';
 import { TritonError, type TritonRepository } from './triton';
@@ -60,8 +62,9 @@ function setup(options: { weights?: string; triton?: TritonRepository; annotatio
     recordEvent: async (_o, e) => { events.push(`${e.type}:${e.reason}`); },
   };
   const prometheus: PrometheusClient = { query: async (q) => (q.startsWith('histogram') ? healthy.p95 : q.includes('vector(0)') ? healthy.err : healthy.req) };
-  const deps: RolloutReconcileDeps = { prometheus: () => prometheus, triton: () => options.triton! };
-  return { ...mem, events, run: () => reconcileModelRollout({ namespace: 'ns', name: 'r' }, ctx, deps), advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+  const metrics = new RolloutMetrics(new Registry());
+  const deps: RolloutReconcileDeps = { prometheus: () => prometheus, triton: () => options.triton!, metrics };
+  return { ...mem, events, metrics, run: () => reconcileModelRollout({ namespace: 'ns', name: 'r' }, ctx, deps), advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
 }
 
 const weightOf = (text: string) => JSON.parse(text).models.find((m: { name: string }) => m.name === 'm').variants;
@@ -154,6 +157,20 @@ describe('reconcileModelRollout on deletion', () => {
     expect(loads).toEqual([[3, 4], [3]]);
     expect(t.events[t.events.length - 1]).toBe('Normal:CleanedUp');
     expect(t.get(MR).metadata.finalizers).toEqual(['example.com/keep']);
+  });
+
+  it('drops the rollout\'s metric series once it is deleting, and again when it is gone', async () => {
+    const t = setup();
+    await t.run();
+    const own = async () => (await t.metrics.registry.metrics()).split('\n').filter((l) => l.includes('rollout="ns/r"'));
+    expect(await own()).toEqual(expect.arrayContaining(['modelrollout_challenger_weight{rollout="ns/r"} 10']));
+    await markDeleted(t);
+    await t.run();
+    expect(await own()).toEqual([]);
+    t.store.clear();
+    t.metrics.observe('ns/r', 'Progressing', 10); // a stale observation racing the deletion
+    await expect(t.run()).resolves.toEqual({});
+    expect(await own()).toEqual([]);
   });
 
   it('keeps the finalizer and fails (to be retried) when the traffic target cannot be written', async () => {

@@ -43,9 +43,9 @@ export async function reconcileModelRollout(key: ObjectKey, ctx: ReconcileContex
   const logger = deps.logger ?? silentLogger;
   const metrics = deps.metrics;
   const mr = (ctx.listers.get(typeKey(ROLLOUT_TYPE))?.get(key) ?? await ctx.client.get({ ...ROLLOUT_TYPE, ...key })) as Rollout | undefined;
-  if (!mr) return {};
-  if (mr.metadata.deletionTimestamp) {
-    await finalizeRollout(mr, ctx, { logger, triton: deps.triton });
+  if (!mr || mr.metadata.deletionTimestamp) {
+    if (mr) await finalizeRollout(mr, ctx, { logger, triton: deps.triton });
+    metrics?.forget(`${mr?.metadata.namespace ?? key.namespace ?? 'default'}/${mr?.metadata.name ?? key.name}`);
     return {};
   }
   const namespace = mr.metadata.namespace ?? key.namespace ?? 'default';
@@ -135,7 +135,7 @@ export async function reconcileModelRollout(key: ObjectKey, ctx: ReconcileContex
   if (!jsonEqual(previous ?? {}, JSON.parse(JSON.stringify(status)))) current = await ctx.client.replaceStatus({ ...mr, status }) as Rollout;
   metrics?.observe(name, state.phase, state.challengerWeight);
   for (const t of transitions) {
-    metrics?.transitions.inc({ rollout: name, event: t.event });
+    metrics?.countTransition(name, t.event);
     if (t.event !== 'Held' && t.event !== 'Unchanged') {
       await ctx.recordEvent(mr, { type: WARNING_EVENTS.has(t.event) ? 'Warning' : 'Normal', reason: t.event, message: t.reason });
     }

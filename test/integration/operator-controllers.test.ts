@@ -317,6 +317,8 @@ describe('ModelRollout deletion (finalizer gogooku3.io/rollout-cleanup)', () => 
     expect(tritonLoads('delete-mid')).toEqual([[3, 4], [3]]);
     const reasons = api.objects('v1', 'Event', NS).filter((e) => e.involvedObject?.name === 'r-delete-mid').map((e) => e.reason);
     expect(reasons).toContain('CleanedUp');
+    // /metrics forgets the rollout: no weight or phase series outlives the object
+    await eventually('series dropped', async () => !(await registry.metrics()).includes('rollout="default/r-delete-mid"'));
   });
 
   it('a Promoted rollout is deleted without touching the weights', async () => {
