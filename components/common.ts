@@ -15,6 +15,7 @@ export const PINNED_IMAGES = {
   clickhouse: 'clickhouse/clickhouse-server:25.8.2.29',
   redis: 'redis:7.4.5-alpine3.21',
   triton: 'nvcr.io/nvidia/tritonserver:25.08-py3',
+  pushgateway: 'prom/pushgateway:v1.11.0',
 } as const;
 
 /** The uid (and gid) of our own image's user; must match `components/images/Dockerfile`. */

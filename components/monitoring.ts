@@ -48,6 +48,8 @@ export interface ScrapeTarget {
   port: string;
   /** Metrics path. Default: `/metrics`. */
   path?: string;
+  /** Keep the scraped `job`/`instance` labels over the target's (a Pushgateway's pushed groups). Default: false. */
+  honorLabels?: boolean;
 }
 
 /** The chart, pinned: version and repository. Bumped by hand after reading the chart's upgrade notes. */
@@ -144,7 +146,7 @@ export function podMonitorSpec(t: Omit<ScrapeTarget, 'namespace' | 'name'>, name
   return {
     namespaceSelector: { matchNames: [namespace] },
     selector: { matchLabels: t.matchLabels },
-    podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', interval: '30s' }],
+    podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', interval: '30s', ...(t.honorLabels ? { honorLabels: true } : {}) }],
   };
 }
 

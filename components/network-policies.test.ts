@@ -1,4 +1,4 @@
-import { networkPolicies, PIPELINE_POD_LABELS, STORAGE_INIT_LABELS, OBJECT_STORE_INIT_LABELS, type NetworkPolicyDef } from './network-policies';
+import { networkPolicies, PIPELINE_POD_LABELS, STORAGE_INIT_LABELS, OBJECT_STORE_INIT_LABELS, METRICS_PRUNE_POD_LABELS, type NetworkPolicyDef } from './network-policies';
 import { platformTopology } from './platform';
 import { selectorLabels } from './common';
 
@@ -39,7 +39,8 @@ const allowed = (from: Endpoint, to: Endpoint, port: number, protocol = 'TCP') =
 
 const app = (name: string): Endpoint => ({ ns: NS, labels: { ...selectorLabels(name), 'app.kubernetes.io/component': 'x' }, ip: '10.1.0.5' });
 const P = {
-  router: app('router'), triton: app('triton'), minio: app('minio'), clickhouse: app('clickhouse'), redis: app('redis'), operator: app('gogooku3-operator'),
+  router: app('router'), triton: app('triton'), minio: app('minio'), clickhouse: app('clickhouse'), redis: app('redis'), operator: app('gogooku3-operator'), pushgateway: app('pushgateway'),
+  prune: { ns: NS, labels: { ...METRICS_PRUNE_POD_LABELS }, ip: '10.1.0.13' },
   pipeline: { ns: NS, labels: { ...PIPELINE_POD_LABELS, 'app.kubernetes.io/name': 'gogooku3', 'app.kubernetes.io/component': 'daily' }, ip: '10.1.0.9' },
   storageInit: { ns: NS, labels: { ...STORAGE_INIT_LABELS }, ip: '10.1.0.10' },
   minioInit: { ns: NS, labels: { ...OBJECT_STORE_INIT_LABELS }, ip: '10.1.0.11' },
@@ -61,6 +62,7 @@ describe('networkPolicies', () => {
     ['prometheus', 'router', 8080], ['prometheus', 'triton', 8002], ['prometheus', 'operator', 8081], ['prometheus', 'clickhouse', 9363], ['prometheus', 'minio', 9000],
     ['operator', 'apiserver', 443], ['operator', 'apiserver', 6443], ['operator', 'prometheus', 9090],
     ['client', 'router', 8080],
+    ['pipeline', 'pushgateway', 9091], ['prune', 'pushgateway', 9091], ['prometheus', 'pushgateway', 9091],
   ] as const)('allows %s → %s:%d', (from, to, port) => {
     expect(allowed(P[from], P[to], port)).toBe(true);
   });
@@ -72,8 +74,15 @@ describe('networkPolicies', () => {
     ['prometheus', 'triton', 8000], ['prometheus', 'redis', 6379], ['grafana', 'triton', 8002],
     ['client', 'triton', 8000], ['client', 'redis', 6379],
     ['minioInit', 'clickhouse', 8123], ['operator', 'minio', 9000], ['operator', 'jquants', 80],
+    ['router', 'pushgateway', 9091], ['stray', 'pushgateway', 9091], ['client', 'pushgateway', 9091], ['prune', 'redis', 6379], ['prune', 'jquants', 443],
   ] as const)('denies %s → %s:%d', (from, to, port) => {
     expect(allowed(P[from], P[to], port)).toBe(false);
+  });
+
+  it('without a Pushgateway: no policy for it and no egress to port 9091', () => {
+    const without = networkPolicies(platformTopology(NS, 'monitoring', 8081, false));
+    expect(without.map((p) => p.name)).toEqual(policies.map((p) => p.name).filter((n) => n !== 'pushgateway' && n !== 'metrics-prune'));
+    expect(JSON.stringify(without)).not.toContain('9091');
   });
 
   it('lets every pod resolve names through kube-dns and nothing else on 53', () => {

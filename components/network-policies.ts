@@ -22,6 +22,8 @@ export interface NetworkPolicyTopology {
   modelServer: { name: string; httpPort: number; grpcPort: number; metricsPort: number };
   router: { name: string; port: number };
   operator: { name: string; port: number };
+  /** The batch runs' Pushgateway; absent when the platform deploys none. */
+  pushgateway?: { name: string; port: number };
 }
 
 /** One NetworkPolicy: its name and spec (networking.k8s.io/v1). */
@@ -32,6 +34,8 @@ export const PIPELINE_POD_LABELS = { 'app.kubernetes.io/managed-by': 'gogooku3-o
 /** Our own one-off Jobs. */
 export const STORAGE_INIT_LABELS = { 'gogooku3.io/role': 'storage-init' } as const;
 export const OBJECT_STORE_INIT_LABELS = { 'gogooku3.io/role': 'object-store-init' } as const;
+/** The Pushgateway's daily prune CronJob (components/pushgateway.ts). */
+export const METRICS_PRUNE_POD_LABELS = { 'gogooku3.io/role': 'metrics-prune' } as const;
 /** Prometheus pods of kube-prometheus-stack. */
 export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
 /** Where J-Quants is: the internet, so anything but the private ranges. */
@@ -57,6 +61,7 @@ export function networkPolicies(t: NetworkPolicyTopology, settings: NetworkPolic
   const toMinio = { to: [pods(sel(t.objectStore.name))], ports: tcp(t.objectStore.port) };
   const toClickhouse = { to: [pods(sel(t.warehouse.name))], ports: tcp(t.warehouse.httpPort) };
   const toRedis = { to: [pods(sel(t.onlineStore.name))], ports: tcp(t.onlineStore.port) };
+  const toPushgateway = t.pushgateway ? [{ to: [pods(sel(t.pushgateway.name))], ports: tcp(t.pushgateway.port) }] : [];
   const routerClients = settings.routerClientNamespaces
     ? settings.routerClientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }))
     : [{ namespaceSelector: {} }];
@@ -102,8 +107,15 @@ export function networkPolicies(t: NetworkPolicyTopology, settings: NetworkPolic
       ingress: [{ from: [router, pipeline, storageInit], ports: tcp(t.onlineStore.port) }],
     }),
     policy('pipeline-jobs', { matchLabels: PIPELINE_POD_LABELS }, {
-      egress: [toMinio, toClickhouse, toRedis, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: tcp(443) }],
+      egress: [toMinio, toClickhouse, toRedis, ...toPushgateway, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_RANGES } }], ports: tcp(443) }],
     }),
+    ...(t.pushgateway ? [
+      // Batch pods push their run's group; the prune job lists and deletes old groups; Prometheus scrapes.
+      policy(`${t.pushgateway.name}`, byName(t.pushgateway.name), {
+        ingress: [{ from: [pipeline, pods(METRICS_PRUNE_POD_LABELS)], ports: tcp(t.pushgateway.port) }, { from: [prometheus], ports: tcp(t.pushgateway.port) }],
+      }),
+      policy('metrics-prune', { matchLabels: METRICS_PRUNE_POD_LABELS }, { egress: toPushgateway }),
+    ] : []),
     policy('storage-init', { matchLabels: STORAGE_INIT_LABELS }, { egress: [toMinio, toClickhouse, toRedis] }),
     policy('object-store-init', { matchLabels: OBJECT_STORE_INIT_LABELS }, { egress: [toMinio] }),
     policy(`${t.operator.name}`, byName(t.operator.name), {

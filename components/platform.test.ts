@@ -35,7 +35,7 @@ const containers = (rs: Recorded[]) => podSpecs(rs).flatMap(({ owner, spec }) =>
 
 describe('platformLayout', () => {
   it('defaults the namespaces from env and turns everything on', () => {
-    expect(platformLayout({ env: 'prod' })).toEqual({ namespace: 'gogooku3-prod', monitoringNamespace: 'monitoring', monitoringEnabled: true, networkPoliciesEnabled: true });
+    expect(platformLayout({ env: 'prod' })).toEqual({ namespace: 'gogooku3-prod', monitoringNamespace: 'monitoring', monitoringEnabled: true, networkPoliciesEnabled: true, pushgatewayEnabled: true });
   });
   it.each([
     [{ env: 'Prod' }, /^env: expected a DNS label/],
@@ -59,13 +59,15 @@ describe('Platform', () => {
       'kubernetes:core/v1:Namespace': 2,
       // MinIO root + app, ClickHouse password + URL, Redis password + URL, Grafana, Alertmanager config + 2 receivers.
       'kubernetes:core/v1:Secret': 10,
-      'kubernetes:core/v1:Service': 6,
+      'kubernetes:core/v1:Service': 7,
       // MinIO init, ClickHouse config, Redis config, router weights, one per dashboard from dashboards/.
       'kubernetes:core/v1:ConfigMap': 4 + Object.keys(dashboardFiles()).length,
       'kubernetes:core/v1:ServiceAccount': 1,
-      'kubernetes:apps/v1:StatefulSet': 3,
+      // MinIO, ClickHouse, Redis, Pushgateway.
+      'kubernetes:apps/v1:StatefulSet': 4,
       'kubernetes:apps/v1:Deployment': 3,
       'kubernetes:batch/v1:Job': 2,
+      'kubernetes:batch/v1:CronJob': 1,
       'kubernetes:autoscaling/v2:HorizontalPodAutoscaler': 1,
       'kubernetes:policy/v1:PodDisruptionBudget': 1,
       'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole': 1,
@@ -75,8 +77,8 @@ describe('Platform', () => {
       'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition': 2,
       'kubernetes:helm.sh/v3:Release': 1,
       'kubernetes:monitoring.coreos.com/v1:PrometheusRule': 1,
-      'kubernetes:monitoring.coreos.com/v1:PodMonitor': 5,
-      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 11,
+      'kubernetes:monitoring.coreos.com/v1:PodMonitor': 6,
+      'kubernetes:networking.k8s.io/v1:NetworkPolicy': 13,
     });
   });
 
@@ -84,6 +86,7 @@ describe('Platform', () => {
     expect(await promiseOf(platform.objectStoreEndpoint)).toBe('http://minio.gogooku3-dev.svc.cluster.local:9000');
     expect(await promiseOf(platform.onlineStoreUrl)).toBe('redis://redis.gogooku3-dev.svc.cluster.local:6379');
     expect(await promiseOf(platform.imageRef)).toBe('acme/gogooku3:1.2.3');
+    expect(await promiseOf(platform.pushgatewayUrl!)).toBe('http://pushgateway.gogooku3-dev.svc.cluster.local:9091');
   });
 
   it('puts no secret in plain text anywhere', () => {
@@ -96,7 +99,7 @@ describe('Platform', () => {
 
   it('gives every workload limits, a restrictive securityContext and a pinned image', () => {
     const specs = podSpecs(resources);
-    expect(specs.length).toBe(8);
+    expect(specs.length).toBe(10);
     expect(specs.flatMap(({ owner, spec }) => workloadViolations(owner, spec))).toEqual([]);
   });
 
@@ -106,7 +109,18 @@ describe('Platform', () => {
 
   it('runs our image for storage init, the operator and the router', () => {
     const ours = containers(resources).filter(({ c }) => c.image === 'acme/gogooku3:1.2.3').map(({ c }) => c.command.slice(0, 3).join(' ')).sort();
-    expect(ours).toEqual(['gogooku3 operator run', 'gogooku3 serve --host', 'gogooku3 storage init']);
+    expect(ours).toEqual(['gogooku3 metrics prune', 'gogooku3 operator run', 'gogooku3 serve --host', 'gogooku3 storage init']);
+  });
+
+  it('runs a persisted Pushgateway, scraped with honorLabels, reachable from pipeline and prune pods only', () => {
+    const prune = containers(resources).find(({ c }) => c.name === 'metrics-prune')!.c;
+    expect(prune.env).toContainEqual({ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: 'http://pushgateway.gogooku3-dev.svc.cluster.local:9091' });
+    const monitor = resources.find((r) => r.type === 'kubernetes:monitoring.coreos.com/v1:PodMonitor' && r.name === 'pushgateway')!;
+    expect(reveal(monitor.inputs.spec).podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', honorLabels: true }]);
+    const policy = resources.find((r) => r.type === 'kubernetes:networking.k8s.io/v1:NetworkPolicy' && r.inputs.metadata.name === 'pushgateway')!;
+    expect(policy.inputs.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels)).toEqual([
+      { 'app.kubernetes.io/managed-by': 'gogooku3-operator' }, { 'gogooku3.io/role': 'metrics-prune' },
+    ]);
   });
 
   it('denies by default and allows DNS in the platform namespace', () => {
@@ -162,6 +176,12 @@ describe('Platform variants', () => {
     const release = on.resources.find((r) => r.type === 'kubernetes:helm.sh/v3:Release')!;
     expect(release.inputs.values.alertmanager.alertmanagerSpec).not.toHaveProperty('useExistingSecret');
     expect(release.inputs.values.alertmanager.alertmanagerSpec.secrets).toEqual([]);
+  });
+
+  it('leaves the Pushgateway out when disabled: no workload, no PodMonitor, no policy, no URL', async () => {
+    const { platform, resources } = await run(args({ pushgateway: { enabled: false } }));
+    expect(resources.filter((r) => r.name.startsWith('pushgateway') || r.inputs?.metadata?.name === 'metrics-prune')).toEqual([]);
+    expect(platform.pushgatewayUrl).toBeUndefined();
   });
 
   it('refuses an unpinned image before registering anything', () => {

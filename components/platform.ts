@@ -9,6 +9,7 @@ import { OnlineStore, REDIS_PORT, type OnlineStoreSettings } from './online-stor
 import { ModelServer, TRITON_GRPC_PORT, TRITON_HTTP_PORT, TRITON_METRICS_PORT, type ModelServerSettings } from './model-server';
 import { Monitoring, type MonitoringSettings, type ScrapeTarget } from './monitoring';
 import { Operator, operatorSettings, type OperatorSettings } from './operator';
+import { PUSHGATEWAY_PORT, Pushgateway, type PushgatewaySettings } from './pushgateway';
 import { Router, ROUTER_PORT, type RouterSettings } from './router';
 import { networkPolicies, type NetworkPolicySettings, type NetworkPolicyTopology } from './network-policies';
 
@@ -69,6 +70,11 @@ export interface PlatformArgs {
   };
   operator?: OperatorSettings;
   router?: RouterSettings;
+  /**
+   * The batch runs' Pushgateway (persisted, pruned daily); `enabled: false` when batch metrics go to an existing
+   * gateway (FeatureSets then name it in `spec.metrics.pushgatewayUrl`). Default: enabled.
+   */
+  pushgateway?: PushgatewaySettings & { enabled?: boolean };
   /** NetworkPolicies: default-deny plus the platform's allows. Default: enabled, see {@link NetworkPolicySettings}. */
   networkPolicies?: NetworkPolicySettings & { enabled?: boolean };
 }
@@ -82,12 +88,13 @@ export const PLATFORM_NAMES = {
   monitoring: 'monitoring',
   operator: 'gogooku3-operator',
   router: 'router',
+  pushgateway: 'pushgateway',
 } as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Namespaces and switches with their defaults applied and checked. */
-export function platformLayout(args: Pick<PlatformArgs, 'env' | 'namespace' | 'monitoringNamespace' | 'monitoring' | 'networkPolicies'>) {
+export function platformLayout(args: Pick<PlatformArgs, 'env' | 'namespace' | 'monitoringNamespace' | 'monitoring' | 'networkPolicies' | 'pushgateway'>) {
   if (!DNS_LABEL.test(args.env)) throw new ComponentArgsError('env', 'expected a DNS label such as dev, staging or prod', args.env);
   const namespace = args.namespace ?? `gogooku3-${args.env}`;
   const monitoringNamespace = args.monitoringNamespace ?? 'monitoring';
@@ -100,11 +107,12 @@ export function platformLayout(args: Pick<PlatformArgs, 'env' | 'namespace' | 'm
     monitoringNamespace,
     monitoringEnabled: args.monitoring?.enabled ?? true,
     networkPoliciesEnabled: args.networkPolicies?.enabled ?? true,
+    pushgatewayEnabled: args.pushgateway?.enabled ?? true,
   };
 }
 
 /** The topology the NetworkPolicies connect, from the platform's names and ports. */
-export function platformTopology(namespace: string, monitoringNamespace: string, operatorPort: number): NetworkPolicyTopology {
+export function platformTopology(namespace: string, monitoringNamespace: string, operatorPort: number, pushgateway = true): NetworkPolicyTopology {
   const n = PLATFORM_NAMES;
   return {
     namespace,
@@ -115,11 +123,12 @@ export function platformTopology(namespace: string, monitoringNamespace: string,
     modelServer: { name: n.modelServer, httpPort: TRITON_HTTP_PORT, grpcPort: TRITON_GRPC_PORT, metricsPort: TRITON_METRICS_PORT },
     router: { name: n.router, port: ROUTER_PORT },
     operator: { name: n.operator, port: operatorPort },
+    ...(pushgateway ? { pushgateway: { name: n.pushgateway, port: PUSHGATEWAY_PORT } } : {}),
   };
 }
 
 /** PodMonitors for the platform's own metrics endpoints (container port names). */
-export function platformScrapeTargets(namespace: string): ScrapeTarget[] {
+export function platformScrapeTargets(namespace: string, pushgateway = true): ScrapeTarget[] {
   const n = PLATFORM_NAMES;
   return [
     { name: n.router, namespace, matchLabels: selectorLabels(n.router), port: 'http' },
@@ -127,6 +136,8 @@ export function platformScrapeTargets(namespace: string): ScrapeTarget[] {
     { name: n.operator, namespace, matchLabels: selectorLabels(n.operator), port: 'http' },
     { name: n.warehouse, namespace, matchLabels: selectorLabels(n.warehouse), port: 'metrics' },
     { name: n.objectStore, namespace, matchLabels: selectorLabels(n.objectStore), port: 's3', path: '/minio/v2/metrics/cluster' },
+    // The pushed groups carry their own job and run labels: they are the series' identity.
+    ...(pushgateway ? [{ name: n.pushgateway, namespace, matchLabels: selectorLabels(n.pushgateway), port: 'http', honorLabels: true }] : []),
   ];
 }
 
@@ -144,6 +155,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly modelServerUrl: pulumi.Output<string>;
   readonly routerUrl: pulumi.Output<string>;
   readonly grafanaUrl?: pulumi.Output<string>;
+  /** The batch runs' Pushgateway, for FeatureSet `spec.metrics.pushgatewayUrl`; absent when disabled. */
+  readonly pushgatewayUrl?: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gogooku3:components:Platform', name, {}, opts);
@@ -193,11 +206,16 @@ export class Platform extends pulumi.ComponentResource {
         // The default config reads its receiver keys from the mounted Secrets, so it needs both of them.
         alertmanagerConfig: amConfig ?? (receivers ? alertmanagerConfig() : undefined),
         ...(receivers ? { alertmanagerSecrets: receivers } : {}),
-        scrapeTargets: [...platformScrapeTargets(layout.namespace), ...(extraScrapeTargets ?? [])],
+        scrapeTargets: [...platformScrapeTargets(layout.namespace, layout.pushgatewayEnabled), ...(extraScrapeTargets ?? [])],
       }, { parent: this, dependsOn: [ns] });
     }
 
     new Operator(n.operator, { ...args.operator, ...common, image: image.ref }, parent);
+    let pushgateway: Pushgateway | undefined;
+    if (layout.pushgatewayEnabled) {
+      const { enabled: _enabled, ...pushgatewaySettings } = args.pushgateway ?? {};
+      pushgateway = new Pushgateway(n.pushgateway, { ...sc(pushgatewaySettings), ...common, appImage: image.ref }, parent);
+    }
     const router = new Router(n.router, {
       ...args.router, ...common,
       image: image.ref,
@@ -210,7 +228,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [modelServer, onlineStore] });
 
     if (layout.networkPoliciesEnabled) {
-      const topology = platformTopology(layout.namespace, layout.monitoringNamespace, operatorSettings(args.operator ?? {}).port);
+      const topology = platformTopology(layout.namespace, layout.monitoringNamespace, operatorSettings(args.operator ?? {}).port, layout.pushgatewayEnabled);
       for (const p of networkPolicies(topology, args.networkPolicies)) {
         new k8s.networking.v1.NetworkPolicy(`${layout.namespace}-${p.name}`, {
           metadata: { name: p.name, namespace, labels: envLabels },
@@ -227,9 +245,11 @@ export class Platform extends pulumi.ComponentResource {
     this.modelServerUrl = modelServer.httpUrl;
     this.routerUrl = pulumi.interpolate`http://${router.serviceName}.${namespace}.svc.cluster.local`;
     this.grafanaUrl = monitoring?.grafanaUrl;
+    this.pushgatewayUrl = pushgateway?.url;
     this.registerOutputs({
       namespace: this.namespace, imageRef: this.imageRef, objectStoreEndpoint: this.objectStoreEndpoint, warehouseUrl: this.warehouseUrl,
       onlineStoreUrl: this.onlineStoreUrl, modelServerUrl: this.modelServerUrl, routerUrl: this.routerUrl, grafanaUrl: this.grafanaUrl,
+      pushgatewayUrl: this.pushgatewayUrl,
     });
   }
 }

@@ -112,5 +112,6 @@ export async function runProgram(): Promise<Record<string, unknown>> {
     modelServerUrl: platform.modelServerUrl,
     routerUrl: platform.routerUrl,
     ...(platform.grafanaUrl ? { grafanaUrl: platform.grafanaUrl } : {}),
+    ...(platform.pushgatewayUrl ? { pushgatewayUrl: platform.pushgatewayUrl } : {}),
   };
 }

@@ -139,6 +139,15 @@ describe('desiredChildren', () => {
     expect(env).toEqual({ GOGOOKU3_DATA_DIR: '/data', GOGOOKU3_OBJECT_STORE: 's3://bucket/lake', GOGOOKU3_DWH: 'clickhouse://dwh:8123/db', GOGOOKU3_ONLINE_STORE: 'redis://online:6379/0', GOGOOKU3_JQUANTS_PLAN: 'premium' });
   });
 
+  it('gives every run pod (daily, backfill, training) the Pushgateway URL when spec.metrics names one', () => {
+    const withGateway = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' }, metrics: { pushgatewayUrl: 'http://pg.ns.svc:9091' } }), { now: AFTER });
+    const pods = withGateway.filter((c) => c.kind === 'CronJob' || c.kind === 'Job');
+    expect(pods.length).toBe(3);
+    for (const child of pods) expect(podSpec(child).containers[0].env).toContainEqual({ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: 'http://pg.ns.svc:9091' });
+    const without = desiredChildren(resource({}), { now: AFTER });
+    expect(JSON.stringify(without)).not.toContain('GOGOOKU3_PUSHGATEWAY_URL');
+  });
+
   it('passes credentials only by Secret reference, never a value', () => {
     const children = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' } }), { now: AFTER });
     const json = JSON.stringify(children);

@@ -107,6 +107,7 @@ function pipelineEnv(spec: FeatureSetSpec): KubeObject[] {
     { name: 'GOGOOKU3_JQUANTS_PLAN', value: spec.jquants.plan },
     secretEnv(JQUANTS_SECRET_KEY, spec.jquants.credentialsSecretRef.name, JQUANTS_SECRET_KEY),
     ...(objectStoreSecret ? OBJECT_STORE_SECRET_KEYS.map((key) => secretEnv(key, objectStoreSecret, key)) : []),
+    ...(spec.metrics?.pushgatewayUrl ? [{ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: spec.metrics.pushgatewayUrl }] : []),
   ];
 }
 

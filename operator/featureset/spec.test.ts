@@ -50,7 +50,7 @@ describe('parseFeatureSetSpec', () => {
   });
 
   it.each<[string, (s: Record<string, any>) => void, RegExp]>([
-    ['top-level typo', (s) => { s.pipelineImages = 'x'; }, /^pipelineImages: unknown field; allowed: featureManifest, universe, schedule, pipelineImage, jquants, stores, resources, retries, backfill, training, suspend$/],
+    ['top-level typo', (s) => { s.pipelineImages = 'x'; }, /^pipelineImages: unknown field; allowed: featureManifest, universe, schedule, pipelineImage, jquants, stores, metrics, resources, retries, backfill, training, suspend$/],
     ['nested typo', (s) => { s.schedule = { afterClose: 10 }; }, /^schedule\.afterClose: unknown field; allowed: afterCloseMinutes, timeZone$/],
     ['store typo', (s) => { s.stores.dwh.credentials = { name: 'x' }; }, /^stores\.dwh\.credentials: unknown field; allowed: url, credentialsSecretRef$/],
     ['plan', (s) => { s.jquants.plan = 'gold'; }, /^jquants\.plan: expected one of free, light, standard, premium, got "gold"$/],
@@ -64,6 +64,8 @@ describe('parseFeatureSetSpec', () => {
     ['cron', (s) => { s.training = { image: 't', schedule: 'nightly' }; }, /^training\.schedule: expected a cron schedule of five fields/],
     ['gpus', (s) => { s.training = { image: 't', schedule: '@daily', gpus: -1 }; }, /^training\.gpus: expected an integer 0\.\.8, got -1$/],
     ['store scheme', (s) => { s.stores.online.url = 'memcached://x'; }, /^stores\.online\.url: expected the online store URL with scheme redis, rediss, got "memcached:\/\/x"$/],
+    ['pushgateway scheme', (s) => { s.metrics = { pushgatewayUrl: 'pushgateway:9091' }; }, /^metrics\.pushgatewayUrl: expected the Pushgateway URL with scheme http, https, got "pushgateway:9091"$/],
+    ['metrics typo', (s) => { s.metrics = { pushgateway: 'http://pg:9091' }; }, /^metrics\.pushgateway: unknown field; allowed: pushgatewayUrl$/],
     ['secret name', (s) => { s.jquants.credentialsSecretRef.name = 'Bad_Name'; }, /^jquants\.credentialsSecretRef\.name: expected the Secret name/],
     ['suspend', (s) => { s.suspend = 'yes'; }, /^suspend: expected true or false, got "yes"$/],
     ['universe list', (s) => { s.universe = { codes: '7203' }; }, /^universe\.codes: expected a list of issue codes, got "7203"$/],
@@ -74,7 +76,7 @@ describe('parseFeatureSetSpec', () => {
   });
 
   it('names resource-level fields with their spec. prefix and allowed keys', () => {
-    expect(problems({ apiVersion: FEATURESET_API_VERSION, kind: 'FeatureSet', spec: { ...minimal, retry: 1 } })).toEqual(['spec.retry: unknown field; allowed: featureManifest, universe, schedule, pipelineImage, jquants, stores, resources, retries, backfill, training, suspend']);
+    expect(problems({ apiVersion: FEATURESET_API_VERSION, kind: 'FeatureSet', spec: { ...minimal, retry: 1 } })).toEqual(['spec.retry: unknown field; allowed: featureManifest, universe, schedule, pipelineImage, jquants, stores, metrics, resources, retries, backfill, training, suspend']);
     expect(problems({ apiVersion: 'gogooku3.io/v1', kind: 'FeatureSet', spec: minimal })[0]).toMatch(/^apiVersion: expected "gogooku3\.io\/v1alpha1", got "gogooku3\.io\/v1"$/);
   });
 

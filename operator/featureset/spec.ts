@@ -80,6 +80,8 @@ export const featureSetSpecSchema = objectOf({
     plan: z.enum(JQUANTS_PLANS, { error: `expected one of ${JQUANTS_PLANS.join(', ')}` }).default('light'),
   }, '{ credentialsSecretRef, plan }'),
   stores: objectOf({ objectStore: storeSchema('object store', ['s3', 'file']), dwh: storeSchema('warehouse', ['clickhouse', 'duckdb']), online: storeSchema('online store', ['redis', 'rediss']) }, '{ objectStore, dwh, online }'),
+  // CronJob pods end before Prometheus could scrape them: each run pushes its metrics (a group per run) here.
+  metrics: objectOf({ pushgatewayUrl: url('Pushgateway', ['http', 'https']).optional() }, '{ pushgatewayUrl? }').optional(),
   resources: objectOf({
     requests: resourceListSchema(DEFAULT_RESOURCES.requests).prefault({}),
     limits: resourceListSchema(DEFAULT_RESOURCES.limits).prefault({}),

@@ -1,4 +1,4 @@
-import { MIN_RETENTION_DAYS, PushgatewayError, pruneGroups } from '../metrics';
+import { MIN_RETENTION_DAYS, PUSH_JOB, PushgatewayError, pruneGroups } from '../metrics';
 import { action, CliError, formatOption, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
 
 /**
@@ -10,7 +10,7 @@ export function metricsCommand(ctx: CliContext) {
   const cmd = subcommand('metrics', 'Batch-job metrics on the Pushgateway');
   cmd.addCommand(subcommand('prune', `Delete per-run Pushgateway groups older than --older-than-days (>= ${MIN_RETENTION_DAYS}: the 30-day SLOs count runs from them), keeping the newest group of every pipeline/model`)
     .option('--older-than-days <n>', 'retention in days', numberArg('--older-than-days', MIN_RETENTION_DAYS, 3650), 90)
-    .option('--job <name>', 'Pushgateway job the runs push to', 'gogooku3')
+    .option('--job <name>', 'Pushgateway job the runs push to', PUSH_JOB)
     .option('--dry-run', 'list what would be deleted, delete nothing')
     .addOption(formatOption())
     .action(action(ctx, async (opts: { olderThanDays: number; job: string; dryRun?: boolean; format: OutputFormat }) => {

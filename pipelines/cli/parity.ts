@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createMetrics } from '../metrics';
+import { createMetrics, PUSH_JOB } from '../metrics';
 import { newRunId } from '../run/build';
 import { ParityDataError, runParityCheck, type ParityCheckResult } from '../parity/check';
 import { ParityInputError } from '../parity/parity';
@@ -75,7 +75,7 @@ export function parityCommand(ctx: CliContext): Command {
       if (config.pushgatewayUrl) {
         // Unlike runs, parity is state: FeatureParityFailed reads the last check per feature set, so each check
         // replaces the previous group (a group per check would keep an old failure firing forever).
-        await metrics.push(config.pushgatewayUrl, 'gogooku3', { check: 'parity', feature_set: result.featureSet }).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
+        await metrics.push(config.pushgatewayUrl, PUSH_JOB, { check: 'parity', feature_set: result.featureSet }).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
       }
       ctx.out(opts.format === 'json' ? `${JSON.stringify({ featureSet: result.featureSet, onlineRunIds: result.onlineRunIds, reportKey: result.reportKey, ...result.report }, null, 2)}\n` : formatText(result));
       return result.report.pass ? 0 : 1;

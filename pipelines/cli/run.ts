@@ -8,7 +8,7 @@ import { withStoreErrors } from './storage';
 import { createProgress } from './progress';
 import { formatRunSummary, runSummary } from '../run/summary';
 import path from 'node:path';
-import { createMetrics } from '../metrics';
+import { createMetrics, PUSH_JOB } from '../metrics';
 import { recordPipelineRun } from '../metrics/runs';
 
 const tokyoToday = (now: Date) => new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
@@ -42,7 +42,7 @@ async function execute(ctx: CliContext, window: { from: string; to: string }, pi
     recordPipelineRun(metrics, run.calendar, { pipeline, succeeded, finishedAt: run.now(), sessions: picked, publishedSession: report.published?.date });
     await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'gogooku3.prom'));
     if (config.pushgatewayUrl) {
-      await metrics.pushRun(config.pushgatewayUrl, 'gogooku3', { pipeline }, run.runId).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
+      await metrics.pushRun(config.pushgatewayUrl, PUSH_JOB, { pipeline }, run.runId).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
     }
     ctx.out(opts.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatRunSummary(summary));
     return succeeded ? 0 : 1;

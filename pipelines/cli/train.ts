@@ -12,7 +12,7 @@ import { OracleError, simOracle, type SimMarket } from '../models/train/oracle';
 import { RidgeError } from '../models/train/ridge';
 import { DEFAULT_TARGET_TRANSFORM, TARGET_TRANSFORMS, train, type ModelKind, type TargetTransform, type TrainOptions, type TrainReport, type TrainResult } from '../models/train/trainer';
 import { DEFAULT_WATCHDOG } from '../models/train/watchdog';
-import { PipelineMetrics } from '../metrics';
+import { PipelineMetrics, PUSH_JOB } from '../metrics';
 import { newRunId } from '../run/build';
 import { openStores } from '../storage';
 import type { EvalMetrics } from '../models/types';
@@ -225,7 +225,7 @@ async function withTrainingMetrics<T>(ctx: CliContext, model: string, run: () =>
     try {
       await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'train.prom'));
       // A group per run: runs accumulate on the gateway instead of each replacing the last (see pipelines/metrics).
-      if (config.pushgatewayUrl) await metrics.pushRun(config.pushgatewayUrl, 'gogooku3', { training: model }, newRunId(new Date()));
+      if (config.pushgatewayUrl) await metrics.pushRun(config.pushgatewayUrl, PUSH_JOB, { training: model }, newRunId(new Date()));
     } catch (error) {
       ctx.logger().warn({ err: (error as Error).message }, 'training metrics not written');
     }

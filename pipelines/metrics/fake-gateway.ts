@@ -22,11 +22,18 @@ export async function startFakeGateway(options: { status?: number; groups?: Arra
     req.on('end', () => {
       requests.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
       if (status === 200 && req.method === 'GET' && req.url === '/api/v1/metrics') {
-        const data = (options.groups ?? []).map((g) => ({
-          labels: g.labels,
-          last_push_successful: true,
-          push_time_seconds: { time_stamp: new Date(g.pushedAt).toISOString(), type: 'GAUGE', metrics: [{ labels: g.labels, value: String(g.pushedAt / 1000) }] },
-        }));
+        // As Pushgateway 1.5 answers: `labels` is the grouping key as pushed; the metrics carry `instance=""`
+        // when the key has no instance; values are strings in Go's shortest float form ("1.7964e+09").
+        const data = (options.groups ?? []).map((g) => {
+          const time_stamp = new Date(g.pushedAt).toISOString();
+          const labels = { instance: '', ...g.labels };
+          return {
+            labels: g.labels,
+            last_push_successful: true,
+            push_failure_time_seconds: { time_stamp, type: 'GAUGE', help: 'Last Unix time when changing this group in the Pushgateway failed.', metrics: [{ labels, value: '0' }] },
+            push_time_seconds: { time_stamp, type: 'GAUGE', help: 'Last Unix time when changing this group in the Pushgateway succeeded.', metrics: [{ labels, value: (g.pushedAt / 1000).toExponential().replace(/e\+(\d)$/, 'e+0$1') }] },
+          };
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: 'success', data }));
         return;

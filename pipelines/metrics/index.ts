@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { writeFileAtomic } from '../storage/atomic';
 import { putGroup, runGrouping, type PushOptions } from './pushgateway';
 
-export { PushgatewayError, pruneGroups, groupsToPrune, pushgatewayPath, runGrouping, MIN_RETENTION_DAYS, type GatewayGroup, type PruneResult, type PushOptions } from './pushgateway';
+export { PushgatewayError, pruneGroups, groupsToPrune, pushgatewayPath, runGrouping, MIN_RETENTION_DAYS, PUSH_JOB, type GatewayGroup, type PruneResult, type PushOptions } from './pushgateway';
 
 /** Session close → online publish. The daily run lands ~1–3 h after close; a bad day can take most of a day. */
 export const FRESHNESS_BUCKETS_MINUTES = [5, 10, 15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480, 600];

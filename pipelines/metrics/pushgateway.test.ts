@@ -43,20 +43,24 @@ describe('groupsToPrune', () => {
 });
 
 describe('pruneGroups', () => {
-  it('lists the groups and DELETEs the old per-run ones by their grouping key', async () => {
+  it('lists the groups and DELETEs the old per-run ones by their whole grouping key', async () => {
     const gateway = await startFakeGateway({
       groups: [
-        { labels: { job: 'gogooku3', instance: '', pipeline: 'daily', run_id: '20260101T000000Z-aa' }, pushedAt: NOW - 100 * DAY },
-        { labels: { job: 'gogooku3', instance: '', pipeline: 'daily', run_id: '20260531T000000Z-bb' }, pushedAt: NOW - DAY },
+        { labels: { job: 'gogooku3', pipeline: 'daily', run_id: '20260101T000000Z-aa' }, pushedAt: NOW - 100 * DAY },
+        { labels: { job: 'gogooku3', pipeline: 'daily', run_id: '20260531T000000Z-bb' }, pushedAt: NOW - DAY },
+        // An explicitly pushed empty instance is part of the key: without it the DELETE would miss the group.
+        { labels: { job: 'gogooku3', instance: '', pipeline: 'a/b', run_id: 'old' }, pushedAt: NOW - 100 * DAY },
+        { labels: { job: 'gogooku3', instance: '', pipeline: 'a/b', run_id: 'new' }, pushedAt: NOW - 99 * DAY },
       ],
     });
     try {
       const result = await pruneGroups(`${gateway.url}/`, 'gogooku3', { olderThanDays: 35, now: NOW });
-      expect(result.deleted.map((g) => g.labels.run_id)).toEqual(['20260101T000000Z-aa']);
-      expect(result.kept).toBe(1);
+      expect(result.deleted.map((g) => g.labels.run_id)).toEqual(['20260101T000000Z-aa', 'old']);
+      expect(result.kept).toBe(2);
       expect(gateway.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
         'GET /api/v1/metrics',
         'DELETE /metrics/job/gogooku3/pipeline/daily/run_id/20260101T000000Z-aa',
+        'DELETE /metrics/job/gogooku3/instance@base64/=/pipeline@base64/YS9i/run_id/old',
       ]);
     } finally {
       await gateway.close();
@@ -66,7 +70,9 @@ describe('pruneGroups', () => {
   it('reports a gateway that answers with an error', async () => {
     const gateway = await startFakeGateway({ status: 500 });
     try {
-      await expect(pruneGroups(gateway.url, 'gogooku3', { olderThanDays: 35 })).rejects.toBeInstanceOf(PushgatewayError);
+      const error = await pruneGroups(gateway.url, 'gogooku3', { olderThanDays: 35 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PushgatewayError);
+      expect((error as Error).message).toBe(`list groups at ${gateway.url}/api/v1/metrics failed: HTTP 500: bad metrics`);
     } finally {
       await gateway.close();
     }

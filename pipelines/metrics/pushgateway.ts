@@ -10,9 +10,13 @@ const DAY_MS = 86_400_000;
 /** The SLO period is 30 days and the rules count runs by their group's series: keep groups longer than that. */
 export const MIN_RETENTION_DAYS = 35;
 
+/** The Pushgateway job every batch command pushes under (and `metrics prune` prunes by default). */
+export const PUSH_JOB = 'gogooku3';
+
 export class PushgatewayError extends Error {
-  constructor(readonly url: string, readonly status: number | undefined, detail: string) {
-    super(`push to ${url} failed: ${detail}`);
+  /** `what`: the operation in words ('push to', 'list groups at', 'delete group at'). */
+  constructor(readonly url: string, readonly status: number | undefined, detail: string, what = 'push to') {
+    super(`${what} ${url} failed: ${detail}`);
     this.name = 'PushgatewayError';
   }
 }
@@ -45,16 +49,29 @@ export function runGrouping(grouping: Record<string, string>, runId: string): Re
   return { ...grouping, run_id: runId };
 }
 
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+const WHAT: Record<string, string> = { PUT: 'push to', GET: 'list groups at', DELETE: 'delete group at' };
+
+/**
+ * fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is in `cause`. Duck-typed: errors
+ * from another realm (undici inside a jest sandbox) fail `instanceof Error`.
+ */
+function describe(error: unknown): string {
+  const message = (e: unknown) => (typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e));
+  const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
+  return cause === undefined ? message(error) : `${message(error)} (${message(cause)})`;
+}
+
+async function request(url: string, init: RequestInit & { method: string }, timeoutMs: number): Promise<Response> {
+  const what = WHAT[init.method] ?? `${init.method}`;
   let response: Response;
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new PushgatewayError(url, undefined, error instanceof Error ? error.message : String(error));
+    throw new PushgatewayError(url, undefined, describe(error), what);
   }
   if (!response.ok) {
     const body = await response.text().catch(() => '');
-    throw new PushgatewayError(url, response.status, `HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    throw new PushgatewayError(url, response.status, `HTTP ${response.status}${body ? `: ${body.slice(0, 200)}` : ''}`, what);
   }
   return response;
 }
@@ -105,8 +122,10 @@ export async function pruneGroups(gatewayUrl: string, job: string, options: Push
   const groups = parsed.data.data.map((g) => ({ labels: g.labels, pushedAt: g.push_time_seconds.metrics[0].value * 1000 }));
   const doomed = groupsToPrune(groups, job, options.now ?? Date.now(), options.olderThanDays);
   for (const g of options.dryRun ? [] : doomed) {
-    // The gateway reports an empty `instance` it added itself; it is not part of the pushed grouping key.
-    const grouping = Object.fromEntries(Object.entries(g.labels).filter(([k, v]) => k !== 'job' && !(k === 'instance' && v === '')));
+    // A group's `labels` are exactly its grouping key: the `instance=""` the gateway adds shows up only on the
+    // metrics, while an `instance` in `labels` (even "") was pushed and must be in the DELETE path, or the
+    // gateway answers 202 for a group that does not exist and leaves this one standing.
+    const grouping = Object.fromEntries(Object.entries(g.labels).filter(([k]) => k !== 'job'));
     const response = await request(`${base(gatewayUrl)}${pushgatewayPath(job, grouping)}`, { method: 'DELETE' }, timeoutMs);
     await response.arrayBuffer().catch(() => undefined);
   }
