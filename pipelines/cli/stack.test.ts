@@ -104,7 +104,13 @@ describe('stack secrets', () => {
     expect(dec).toMatchObject({ code: 0, out: 'clickhousePassword: hunter2\nredisPassword: r3d1s\n' });
     const bad = await runCli(['stack', 'secrets', 'decrypt', out], { SOPS_AGE_KEY: other.identity, XDG_CONFIG_HOME: dir });
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/none of the 1 age identities matches/);
+    expect(bad.err).toContain(`${out}: no age identity matched: none of the 1 identities opens the data key`);
+    // a malformed key is a usage error that never echoes the key
+    const broken = `${k.identity.slice(0, -4)}QQQQ`;
+    const malformed = await runCli(['stack', 'secrets', 'decrypt', out], { SOPS_AGE_KEY: broken, XDG_CONFIG_HOME: dir });
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toMatch(/SOPS_AGE_KEY line 1/);
+    expect(malformed.err + malformed.out).not.toContain(broken.slice(20));
   });
 
   it('the committed .sops.yaml holds placeholders: encrypting with it says so', async () => {

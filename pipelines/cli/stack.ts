@@ -27,7 +27,7 @@ async function usage<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     const name = (error as Error)?.name;
-    if (['StackConfigError', 'GateInputError', 'RenderError', 'SopsFormatError', 'SopsKeyError', 'SopsMacError', 'SopsRulesError'].includes(name)) {
+    if (['StackConfigError', 'GateInputError', 'RenderError', 'SopsFormatError', 'SopsKeyError', 'SopsMacError', 'SopsRulesError', 'AgeIdentityError'].includes(name)) {
       throw new CliError((error as Error).message, name === 'RenderError' ? 65 : 2);
     }
     throw error;
@@ -146,7 +146,7 @@ function secretsCommand(ctx: CliContext): Command {
     .action(action(ctx, async (file: string) => usage(async () => {
       const { decryptSopsYaml } = require('../../stacks/secrets/sops') as typeof import('../../stacks/secrets/sops');
       const { ageIdentitiesFromEnv } = require('../../stacks/secrets/age') as typeof import('../../stacks/secrets/age');
-      ctx.out(await decryptSopsYaml(await readOptionFile('<file>', file), ageIdentitiesFromEnv(ctx.env as NodeJS.ProcessEnv)));
+      ctx.out(await decryptSopsYaml(await readOptionFile('<file>', file), ageIdentitiesFromEnv(ctx.env as NodeJS.ProcessEnv), { file }));
       return 0;
     }))));
   cmd.addCommand(subcommand('keygen', 'Print a new age identity (keep it secret) and its recipient (put it in .sops.yaml)')

@@ -21,6 +21,6 @@ export function flattenSecrets(tree: Map<unknown, unknown>, prefix = ''): Record
  */
 export async function loadSopsSecrets(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, pulumi.Output<string>>> {
   const text = await readFile(file, 'utf8');
-  const plain = flattenSecrets(await decryptSopsTree(text, ageIdentitiesFromEnv(env)));
+  const plain = flattenSecrets(await decryptSopsTree(text, ageIdentitiesFromEnv(env), { file }));
   return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]));
 }

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ageIdentitiesFromEnv, generateAgeKey, parseAgeIdentities, type AgeKeyPair } from './age';
+import { AgeIdentityError, ageIdentitiesFromEnv, generateAgeKey, parseAgeIdentities, type AgeKeyPair } from './age';
 import { decryptSopsTree, decryptSopsYaml, encryptSopsYaml, rfc3339, SopsFormatError, SopsKeyError, SopsMacError, sopsRecipients } from './sops';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -122,6 +122,17 @@ test('loadSopsSecrets: decrypts with SOPS_AGE_KEY and wraps every value as a Pul
   expect(await pulumi.isSecret(secrets.redisPassword)).toBe(true);
   expect(await new Promise((r) => secrets.redisPassword.apply(r))).toBe('r3d1s');
   await expect(loadSopsSecrets(file, { SOPS_AGE_KEY: a.identity, XDG_CONFIG_HOME: '/nonexistent' })).rejects.toThrow(SopsKeyError);
+  await expect(loadSopsSecrets(file, { SOPS_AGE_KEY: a.identity, XDG_CONFIG_HOME: '/nonexistent' })).rejects.toThrow(`${file}: no age identity matched`);
+});
+
+test.each([
+  ['SopsKeyError', async () => decryptSopsTree(await encryptSopsYaml('a: b\n', { recipients: [a.recipient] }), [c.identity], { file: 'f.yaml' }), SopsKeyError, /^f\.yaml: no age identity matched/],
+  ['SopsMacError', async () => decryptSopsTree((await encryptSopsYaml('a: b\nc_unencrypted: d\n', { recipients: [a.recipient] })).replace('c_unencrypted: d', 'c_unencrypted: e'), [a.identity], { file: 'f.yaml' }), SopsMacError, /^f\.yaml: MAC mismatch/],
+  ['SopsFormatError', async () => decryptSopsTree('a: 1\n', [a.identity], { file: 'f.yaml' }), SopsFormatError, /^f\.yaml: no "sops" metadata/],
+])('decryptSopsTree({ file }) keeps the %s type and names the file', async (_n, run, type, message) => {
+  const error = await run().then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(type);
+  expect((error as Error).message).toMatch(message);
 });
 
 describe('age identities from env', () => {
@@ -131,7 +142,28 @@ describe('age identities from env', () => {
     expect(ids).toEqual([a.identity, b.identity]);
   });
   test('a missing SOPS_AGE_KEY_FILE is an error naming the variable', () => {
-    expect(() => ageIdentitiesFromEnv({ SOPS_AGE_KEY_FILE: '/nope', XDG_CONFIG_HOME: '/cfg' }, () => undefined)).toThrow(/SOPS_AGE_KEY_FILE/);
+    expect(() => ageIdentitiesFromEnv({ SOPS_AGE_KEY_FILE: '/nope', XDG_CONFIG_HOME: '/cfg' }, () => undefined)).toThrow(new AgeIdentityError('SOPS_AGE_KEY_FILE: /nope: no such file'));
   });
-  test('parseAgeIdentities keeps only secret keys', () => expect(parseAgeIdentities('# x\n\nAGE-SECRET-KEY-1ABC\n')).toEqual(['AGE-SECRET-KEY-1ABC']));
+  test('parseAgeIdentities keeps only secret keys', () => expect(parseAgeIdentities(`# x\n\nAGE-PLUGIN-YUBIKEY-1ABC\r\n${a.identity}\r\n`)).toEqual([a.identity]));
+  // age-encryption's own errors quote the key ("Invalid checksum in AGE-SECRET-KEY-1…"), which would reach stderr.
+  test.each([
+    ['a flipped character', (id: string) => id.slice(0, -1) + (id.endsWith('Q') ? 'P' : 'Q')],
+    ['a truncated key', (id: string) => id.slice(0, 40)],
+    ['lower case (age rejects it too)', (id: string) => id.toLowerCase()],
+  ])('a malformed key (%s) → AgeIdentityError naming source and line, not the key', (_n, corrupt) => {
+    const bad = corrupt(a.identity);
+    let error: unknown;
+    try {
+      parseAgeIdentities(`# public key: ${a.recipient}\n${bad}\n`, 'SOPS_AGE_KEY');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AgeIdentityError);
+    expect((error as Error).message).toMatch(/^SOPS_AGE_KEY line 2: not a valid age identity/);
+    expect(`${(error as Error).message} ${String((error as Error).cause)}`.toUpperCase()).not.toContain(bad.slice(16, 36).toUpperCase());
+  });
+  test('decryptSopsTree refuses a malformed identity with AgeIdentityError, not the library error', async () => {
+    const enc = await encryptSopsYaml('a: b\n', { recipients: [a.recipient] });
+    await expect(decryptSopsTree(enc, [b.identity, 'AGE-SECRET-KEY-1XYZ'])).rejects.toThrow(new AgeIdentityError('age identity #2: not a valid age identity (expected AGE-SECRET-KEY-1… as written by age-keygen, upper case)'));
+  });
 });

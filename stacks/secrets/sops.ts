@@ -27,15 +27,15 @@ export class SopsFormatError extends Error {
 }
 /** None of the available age identities can open the file's data key. */
 export class SopsKeyError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SopsKeyError';
   }
 }
 /** A value or the MAC does not authenticate: the file was changed after encryption. */
 export class SopsMacError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SopsMacError';
   }
 }
@@ -216,8 +216,25 @@ export function sopsRecipients(text: string): string[] {
   return parseSopsYaml(text).recipients.map((r) => r.recipient);
 }
 
+export interface DecryptOptions {
+  /** Where the text came from; typed errors then start with it, so the operator knows which file to fix. */
+  file?: string;
+}
+
 /** Decrypts a sops-format YAML file with age identities (`AGE-SECRET-KEY-1…`); returns the plaintext tree. */
-export async function decryptSopsTree(text: string, identities: readonly string[]): Promise<Map<unknown, unknown>> {
+export async function decryptSopsTree(text: string, identities: readonly string[], options: DecryptOptions = {}): Promise<Map<unknown, unknown>> {
+  try {
+    return await decryptTree(text, identities);
+  } catch (error) {
+    if (!options.file) throw error;
+    for (const E of [SopsFormatError, SopsKeyError, SopsMacError]) {
+      if (error instanceof E) throw new E(`${options.file}: ${error.message}`, { cause: error.cause });
+    }
+    throw error;
+  }
+}
+
+async function decryptTree(text: string, identities: readonly string[]): Promise<Map<unknown, unknown>> {
   const parsed = parseSopsYaml(text);
   if (identities.length === 0) throw new SopsKeyError('no age identity: set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE');
   let key: Uint8Array | undefined;
@@ -225,7 +242,7 @@ export async function decryptSopsTree(text: string, identities: readonly string[
     key = await ageDecryptDataKey(enc, identities);
     if (key) break;
   }
-  if (!key) throw new SopsKeyError(`none of the ${identities.length} age identities matches the file's recipients (${parsed.recipients.map((r) => r.recipient).join(', ')})`);
+  if (!key) throw new SopsKeyError(`no age identity matched: none of the ${identities.length} identities opens the data key for the file's recipients (${parsed.recipients.map((r) => r.recipient).join(', ')})`);
   if (key.length !== 32) throw new SopsFormatError(`data key has ${key.length} bytes, expected 32`);
   const dataKey = Buffer.from(key);
   const macParts: string[] = [];
@@ -244,6 +261,6 @@ export async function decryptSopsTree(text: string, identities: readonly string[
 }
 
 /** Decrypts to plain YAML text (keys in the file's order). */
-export async function decryptSopsYaml(text: string, identities: readonly string[]): Promise<string> {
-  return new Document(await decryptSopsTree(text, identities)).toString({ lineWidth: 0 });
+export async function decryptSopsYaml(text: string, identities: readonly string[], options: DecryptOptions = {}): Promise<string> {
+  return new Document(await decryptSopsTree(text, identities, options)).toString({ lineWidth: 0 });
 }
