@@ -134,3 +134,45 @@ export function dataVolumeClaimTemplate(storageSize: string, storageClass?: stri
     },
   };
 }
+
+/** One container of our image run to completion (a Job's or CronJob's pod). */
+export interface AppRunArgs {
+  /** Container name. */
+  name: string;
+  /** Our image, pinned (checked; `imageField` names the argument in the error). */
+  image: string;
+  imageField: string;
+  /** `gogooku3 …` argv. */
+  command: string[];
+  /** Variables beside `GOGOOKU3_DATA_DIR=/data`. */
+  env?: Array<{ name: string; value: string }>;
+  /** Secrets exposed whole, by name. */
+  envFromSecrets?: string[];
+  resources: ResourceSpec;
+  /** Size limit of the `/data` and `/tmp` scratch volumes. Default: `1Gi`. */
+  scratchSize?: string;
+}
+
+/**
+ * The pod spec of a one-shot `gogooku3` command: never restarted in place (the Job retries), non-root with a
+ * read-only root and `/data` + `/tmp` scratch, no service-account token (it talks to no Kubernetes API).
+ */
+export function appRunPodSpec(a: AppRunArgs) {
+  const scratch = scratchVolumes({ data: '/data', tmp: '/tmp' }, a.scratchSize);
+  return {
+    restartPolicy: 'Never',
+    securityContext: podSecurityContext(APP_UID),
+    automountServiceAccountToken: false,
+    containers: [{
+      name: a.name,
+      image: checkPinnedImage(a.image, a.imageField),
+      command: a.command,
+      env: [{ name: 'GOGOOKU3_DATA_DIR', value: '/data' }, ...(a.env ?? [])],
+      ...(a.envFromSecrets ? { envFrom: a.envFromSecrets.map((name) => ({ secretRef: { name } })) } : {}),
+      resources: a.resources,
+      securityContext: containerSecurityContext(APP_UID),
+      volumeMounts: scratch.volumeMounts,
+    }],
+    volumes: scratch.volumes,
+  };
+}

@@ -2,8 +2,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { MIN_RETENTION_DAYS, PUSH_JOB } from '../pipelines/metrics/pushgateway';
 import {
-  APP_UID, appLabels, checkPinnedImage, ComponentArgsError, containerSecurityContext, dataVolumeClaimTemplate, PINNED_IMAGES, podSecurityContext,
-  scratchVolumes, selectorLabels, type CommonArgs, type ResourceSpec,
+  appLabels, appRunPodSpec, checkPinnedImage, ComponentArgsError, containerSecurityContext, dataVolumeClaimTemplate, PINNED_IMAGES, podSecurityContext,
+  selectorLabels, type CommonArgs, type ResourceSpec,
 } from './common';
 import { METRICS_PRUNE_POD_LABELS } from './network-policies';
 
@@ -115,7 +115,6 @@ export function pushgatewayStatefulSetSpec(a: { name: string; settings: Resolved
 /** The prune CronJob spec: `gogooku3 metrics prune` against the gateway, once a day. */
 export function pruneCronJobSpec(a: { image: string; gatewayUrl: string; settings: ResolvedPushgateway; labels: Record<string, string> }) {
   const s = a.settings;
-  const scratch = scratchVolumes({ data: '/data', tmp: '/tmp' }, '256Mi');
   return {
     schedule: s.pruneSchedule,
     timeZone: s.pruneTimeZone,
@@ -129,21 +128,15 @@ export function pruneCronJobSpec(a: { image: string; gatewayUrl: string; setting
         activeDeadlineSeconds: 600,
         template: {
           metadata: { labels: { ...a.labels, ...METRICS_PRUNE_POD_LABELS } },
-          spec: {
-            restartPolicy: 'Never',
-            securityContext: podSecurityContext(APP_UID),
-            automountServiceAccountToken: false,
-            containers: [{
-              name: 'metrics-prune',
-              image: checkPinnedImage(a.image, 'pushgateway.appImage'),
-              command: ['gogooku3', 'metrics', 'prune', '--older-than-days', String(s.retentionDays), '--job', PUSH_JOB, '--format', 'json'],
-              env: [{ name: 'GOGOOKU3_DATA_DIR', value: '/data' }, { name: 'GOGOOKU3_PUSHGATEWAY_URL', value: a.gatewayUrl }],
-              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-              securityContext: containerSecurityContext(APP_UID),
-              volumeMounts: scratch.volumeMounts,
-            }],
-            volumes: scratch.volumes,
-          },
+          spec: appRunPodSpec({
+            name: 'metrics-prune',
+            image: a.image,
+            imageField: 'pushgateway.appImage',
+            command: ['gogooku3', 'metrics', 'prune', '--older-than-days', String(s.retentionDays), '--job', PUSH_JOB, '--format', 'json'],
+            env: [{ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: a.gatewayUrl }],
+            resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+            scratchSize: '256Mi',
+          }),
         },
       },
     },

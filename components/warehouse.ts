@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  APP_UID, appLabels, checkPinnedImage, dataVolumeClaimTemplate, ComponentArgsError, containerSecurityContext, PINNED_IMAGES, podSecurityContext, scratchVolumes, selectorLabels,
+  appLabels, appRunPodSpec, checkPinnedImage, dataVolumeClaimTemplate, ComponentArgsError, containerSecurityContext, PINNED_IMAGES, podSecurityContext, scratchVolumes, selectorLabels,
   type CommonArgs, type ResourceSpec,
 } from './common';
 
@@ -174,27 +174,18 @@ export function clickhouseStatefulSetSpec(a: { name: string; configMap: string; 
 
 /** The schema-init Job: `gogooku3 storage init` from our image, the DWH URL from the connection Secret. */
 export function schemaInitJobSpec(a: { image: string; connectionSecret: string; labels: Record<string, string> }) {
-  const scratch = scratchVolumes({ data: '/data', tmp: '/tmp' });
   return {
     backoffLimit: 6,
     template: {
       metadata: { labels: a.labels },
-      spec: {
-        restartPolicy: 'Never',
-        securityContext: podSecurityContext(APP_UID),
-        automountServiceAccountToken: false,
-        containers: [{
-          name: 'storage-init',
-          image: checkPinnedImage(a.image, 'warehouse.appImage'),
-          command: ['gogooku3', 'storage', 'init', '--format', 'json'],
-          env: [{ name: 'GOGOOKU3_DATA_DIR', value: '/data' }],
-          envFrom: [{ secretRef: { name: a.connectionSecret } }],
-          resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-          securityContext: containerSecurityContext(APP_UID),
-          volumeMounts: scratch.volumeMounts,
-        }],
-        volumes: scratch.volumes,
-      },
+      spec: appRunPodSpec({
+        name: 'storage-init',
+        image: a.image,
+        imageField: 'warehouse.appImage',
+        command: ['gogooku3', 'storage', 'init', '--format', 'json'],
+        envFromSecrets: [a.connectionSecret],
+        resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      }),
     },
   };
 }

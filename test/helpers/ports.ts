@@ -16,3 +16,21 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `launch(port)` on `fixedPort`, or on a fresh free port with up to three tries when the server reports the port
+ * taken (another process can grab it between `freePort` and the bind). A fixed port is tried once.
+ */
+export async function launchOnFreePort<T>(launch: (port: number) => Promise<T>, fixedPort?: number): Promise<T> {
+  if (fixedPort !== undefined) return launch(fixedPort);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(await freePort());
+    } catch (error) {
+      lastError = error;
+      if (!/address already in use/i.test(String((error as Error).message))) throw error;
+    }
+  }
+  throw lastError;
+}

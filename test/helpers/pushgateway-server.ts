@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { findBinary } from './binaries';
-import { freePort } from './ports';
+import { launchOnFreePort } from './ports';
 
 export interface PushgatewayHandle {
   /** `http://127.0.0.1:<port>` */
@@ -44,17 +44,7 @@ export async function startPushgateway(options: StartPushgatewayOptions = {}): P
     if (process.env.CI === 'true') throw new Error('prometheus-pushgateway is not installed (CI=true: the Pushgateway integration suite must run)');
     return null;
   }
-  let lastError: unknown;
-  // The port can be taken between releasing it and the gateway binding it: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await launch(bin, options.port ?? (await freePort()), options);
-    } catch (error) {
-      lastError = error;
-      if (options.port !== undefined || !/address already in use/i.test(String((error as Error).message))) throw error;
-    }
-  }
-  throw lastError;
+  return launchOnFreePort((port) => launch(bin, port, options), options.port);
 }
 
 const READY_TIMEOUT_MS = 10_000;

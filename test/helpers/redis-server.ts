@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findBinary } from './binaries';
-import { freePort } from './ports';
+import { launchOnFreePort } from './ports';
 
 export interface RedisHandle {
   /** `redis://[:password@]127.0.0.1:<port>/0` */
@@ -37,17 +37,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     if (process.env.CI === 'true') throw new Error('redis-server is not on PATH (CI=true: the Redis integration suite must run)');
     return null;
   }
-  let lastError: unknown;
-  // The port can be taken between releasing it and redis binding it: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await launch(bin, options.port ?? (await freePort()), options);
-    } catch (error) {
-      lastError = error;
-      if (options.port !== undefined || !/Address already in use/i.test(String((error as Error).message))) throw error;
-    }
-  }
-  throw lastError;
+  return launchOnFreePort((port) => launch(bin, port, options), options.port);
 }
 
 async function launch(bin: string, port: number, options: StartRedisOptions): Promise<RedisHandle> {
