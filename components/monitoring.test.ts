@@ -39,7 +39,7 @@ describe('monitoring helpers', () => {
   });
   it('builds PodMonitors scoped to one namespace', () => {
     expect(podMonitorSpec({ matchLabels: { a: 'b' }, port: 'metrics' }, 'ns')).toEqual({
-      namespaceSelector: { matchNames: ['ns'] }, selector: { matchLabels: { a: 'b' } }, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+      jobLabel: 'app.kubernetes.io/name', namespaceSelector: { matchNames: ['ns'] }, selector: { matchLabels: { a: 'b' } }, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
     });
   });
 });

@@ -141,9 +141,13 @@ export function dashboardConfigMapEntries(dashboards: Record<string, object>) {
   });
 }
 
-/** The PodMonitor spec for a scrape target. */
+/** The pod label whose value becomes the scrape's `job` (the operator's default would be `<namespace>/<PodMonitor>`). */
+export const SCRAPE_JOB_LABEL = 'app.kubernetes.io/name';
+
+/** The PodMonitor spec for a scrape target; `job` is the pods' `app.kubernetes.io/name`, so alerts can name it. */
 export function podMonitorSpec(t: Omit<ScrapeTarget, 'namespace' | 'name'>, namespace: string) {
   return {
+    jobLabel: SCRAPE_JOB_LABEL,
     namespaceSelector: { matchNames: [namespace] },
     selector: { matchLabels: t.matchLabels },
     podMetricsEndpoints: [{ port: t.port, path: t.path ?? '/metrics', interval: '30s', ...(t.honorLabels ? { honorLabels: true } : {}) }],

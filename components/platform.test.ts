@@ -1,6 +1,7 @@
 import { Platform, platformLayout, type PlatformArgs } from './platform';
 import { ComponentArgsError } from './common';
 import { dashboardFiles, prometheusRuleGroups } from '../dashboards';
+import { PUSHGATEWAY_SCRAPE_JOB } from '../dashboards/rules/operations';
 import { plaintextOccurrences, podSpecs, promiseOf, recordResources, reveal, settled, workloadViolations, type Recorded } from './test-support';
 
 const recorded = recordResources();
@@ -117,6 +118,11 @@ describe('Platform', () => {
     expect(prune.env).toContainEqual({ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: 'http://pushgateway.gogooku3-dev.svc.cluster.local:9091' });
     const monitor = resources.find((r) => r.type === 'kubernetes:monitoring.coreos.com/v1:PodMonitor' && r.name === 'pushgateway')!;
     expect(reveal(monitor.inputs.spec).podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '30s', honorLabels: true }]);
+    // the scrape job PushgatewayDown names: the pods' app.kubernetes.io/name, picked by the PodMonitor's jobLabel
+    const gatewayPod = podSpecs(resources).find(({ owner }) => owner === 'kubernetes:apps/v1:StatefulSet pushgateway')!;
+    const podLabels = reveal(resources.find((r) => r.type === 'kubernetes:apps/v1:StatefulSet' && r.name === 'pushgateway')!.inputs.spec).template.metadata.labels;
+    expect(gatewayPod).toBeDefined();
+    expect(podLabels[reveal(monitor.inputs.spec).jobLabel]).toBe(PUSHGATEWAY_SCRAPE_JOB);
     const policy = resources.find((r) => r.type === 'kubernetes:networking.k8s.io/v1:NetworkPolicy' && r.inputs.metadata.name === 'pushgateway')!;
     expect(policy.inputs.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels)).toEqual([
       { 'app.kubernetes.io/managed-by': 'gogooku3-operator' }, { 'gogooku3.io/role': 'metrics-prune' },

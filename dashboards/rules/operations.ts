@@ -19,6 +19,9 @@ export const PIPELINE_MEMORY = '7d';
 export const METRICS_ABSENT_FOR = '1h';
 export const ROLLOUT_PAUSED_FOR = '1h';
 export const RECONCILE_ERROR_RATIO = 0.1;
+/** The scrape job of the platform's Pushgateway (its pods' app.kubernetes.io/name; components/platform.ts). */
+export const PUSHGATEWAY_SCRAPE_JOB = 'pushgateway';
+export const PUSHGATEWAY_DOWN_FOR = '5m';
 
 export function operationalAlerts(options: RuleOptions = {}): AlertingRule[] {
   const deadline = `${PIPELINE.nextSuccessDeadline}{run_id!=""}`;
@@ -51,6 +54,18 @@ export function operationalAlerts(options: RuleOptions = {}): AlertingRule[] {
         summary: 'No pipeline run is on record',
         description: `Prometheus holds no per-run ${PIPELINE.runTimestamp} series at all: the Pushgateway is not scraped (honor_labels: true), it lost its groups (no --persistence.file), or no pipeline ever ran here.`,
         runbook_url: runbook('PipelineMetricsAbsent', options),
+      },
+    },
+    {
+      alert: 'PushgatewayDown',
+      // Only a scraped-and-failing target: a platform without its own gateway has no such series at all.
+      expr: `max(up{job="${PUSHGATEWAY_SCRAPE_JOB}"}) == 0`,
+      for: PUSHGATEWAY_DOWN_FOR,
+      labels: { severity: 'ticket' },
+      annotations: {
+        summary: 'The Pushgateway is not answering Prometheus',
+        description: 'While it is down every batch run\'s push fails (logged as "metrics push failed"; the run itself carries on), so those runs are missing from the freshness, success and training SLOs, and a restart without its persistence volume loses the groups they count. Check the pushgateway StatefulSet, its volume and the NetworkPolicy.',
+        runbook_url: runbook('PushgatewayDown', options),
       },
     },
     {

@@ -292,6 +292,27 @@ const PIPELINE_SCHEDULE: AlertScenario[] = [
 
 const OPERATIONS: AlertScenario[] = [
   {
+    name: 'the Pushgateway stops answering scrapes',
+    interval: '1m',
+    series: [{ series: 'up{job="pushgateway",pod="pushgateway-0"}', values: '1 1 1 0+0x20' }, { series: 'up{job="router",pod="router-a"}', values: '0+0x23' }],
+    checks: [
+      { at: '6m', alert: 'PushgatewayDown', firing: [] },
+      { at: '10m', alert: 'PushgatewayDown', firing: [ticket()] },
+    ],
+  },
+  {
+    name: 'a healthy Pushgateway: silent',
+    interval: '1m',
+    series: [{ series: 'up{job="pushgateway",pod="pushgateway-0"}', values: '1+0x20' }],
+    checks: [{ at: '15m', alert: 'PushgatewayDown', firing: [] }],
+  },
+  {
+    name: 'no Pushgateway of ours is scraped (an external one): silent, whatever else is down',
+    interval: '1m',
+    series: [{ series: 'up{job="router",pod="router-a"}', values: '0+0x20' }],
+    checks: [{ at: '15m', alert: 'PushgatewayDown', firing: [] }],
+  },
+  {
     name: 'parity fails for one feature set',
     interval: '1m',
     series: [{ series: 'feature_parity_pass{feature_set="core"}', values: '1 1 0 0 0' }, { series: 'feature_parity_pass{feature_set="flow"}', values: '1 1 1 1 1' }],
