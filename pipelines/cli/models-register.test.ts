@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,5 +61,45 @@ describe('gogooku3 models register (external trainer images)', () => {
     const r = await runCli(['models', 'register', '--name', 'gamma', '--dir', path.join(root, 'nowhere')], env);
     expect(r.code).toBe(65);
     expect(r.err).toMatch(/nowhere\/model\.onnx: cannot read: ENOENT/);
+  });
+});
+
+describe('gogooku3 models contract → trainer → models register --contract', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'g3-contract-'));
+  const env = { GOGOOKU3_DATA_DIR: path.join(root, 'data') };
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const contractFor = (features: string[], range = { from: '2022-01-04', to: '2024-06-28' }) =>
+    ["export G3_FEATURE_SET='default'", "export G3_FEATURE_SET_VERSION='2.0.0'", `export G3_FEATURES='${features.join(',')}'`, "export G3_TARGET='target_1_2'",
+      `export G3_TRAIN_FROM='${range.from}'`, `export G3_TRAIN_TO='${range.to}'`, "export G3_SEED='42'", ''].join('\n');
+
+  it('writes the env file atomically; a POSIX shell sources it', async () => {
+    const out = path.join(root, 'contract', 'env');
+    const r = await runCli(['models', 'contract', '--feature-set', 'prime-daily', '--sessions', '250', '--as-of', '2026-12-04T09:00:00Z', '--out', out], env);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['env']);
+    const echoed = execFileSync('sh', ['-c', '. "$1" && printf "%s|%s|%s|%s" "$G3_FEATURE_SET" "$G3_TRAIN_FROM" "$G3_TRAIN_TO" "$G3_OUTPUT_DIR"', 'sh', out], { encoding: 'utf8' });
+    // As of Friday 18:00 JST the latest complete session is 2026-12-04; target_1_2's label is known two sessions
+    // earlier; `gogooku3 calendar sessions --from 2025-11-20 --to 2026-12-02` lists exactly 250 sessions.
+    expect(echoed).toBe('prime-daily|2025-11-20|2026-12-02|/out');
+  });
+
+  it('registers a model that reports what its contract said, and refuses one that does not (nothing written)', async () => {
+    imageOutput(path.join(root, 'out'));
+    const features = ['returns_1d', 'rsi_14', 'volatility_20d', 'volume_ratio_5d'];
+    fs.writeFileSync(path.join(root, 'good.env'), contractFor(features));
+    const ok = await runCli(['models', 'register', '--name', 'alpha', '--dir', path.join(root, 'out'), '--contract', path.join(root, 'good.env')], env);
+    expect(ok).toMatchObject({ code: 0, err: '' });
+    fs.writeFileSync(path.join(root, 'bad.env'), contractFor([...features].reverse(), { from: '2022-01-04', to: '2024-07-01' }));
+    const bad = await runCli(['models', 'register', '--name', 'beta', '--dir', path.join(root, 'out'), '--contract', path.join(root, 'bad.env')], env);
+    expect(bad.code).toBe(65);
+    expect(bad.err).toMatch(/departs from the contract .*bad\.env: features: expected "volume_ratio_5d,volatility_20d,rsi_14,returns_1d" \(contract\), got "returns_1d,rsi_14,volatility_20d,volume_ratio_5d"; training_range\.to: expected "2024-07-01"/);
+    expect(fs.existsSync(path.join(env.GOGOOKU3_DATA_DIR, 'lake/models/beta'))).toBe(false);
+  });
+
+  it('refuses a contract file it did not write, naming the line', async () => {
+    fs.writeFileSync(path.join(root, 'odd.env'), 'G3_SEED=42\n');
+    const r = await runCli(['models', 'register', '--name', 'gamma', '--dir', path.join(root, 'out'), '--contract', path.join(root, 'odd.env')], env);
+    expect(r.code).toBe(65);
+    expect(r.err).toMatch(/odd\.env: line 1 is not an export NAME='value' line/);
   });
 });

@@ -1,11 +1,23 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { ContractError, contractMismatches, parseEnvFile } from '../models/contract';
 import { ExternalModelError, readExternalModel } from '../models/external';
 import { FeatureSetMismatchError, ModelNotFoundError, ModelRegistry, OnnxVerificationError, RegistryInputError, RegistryIntegrityError, RegressionError, VersionNotFoundError } from '../models/registry';
 import { METRIC_KEYS } from '../models/registry-support';
 import { STAGES, type EvalMetrics, type ModelVersionMetadata, type Stage } from '../models/types';
 import { openStores } from '../storage';
-import { action, CliError, formatOption, intArg, subcommand, type CliContext } from './context';
+import { action, CliError, formatOption, intArg, readOptionFile, subcommand, type CliContext } from './context';
+import { contractCommand } from './models-contract';
 import { withStoreErrors } from './storage';
+
+async function readContract(file: string): Promise<Record<string, string>> {
+  try {
+    return parseEnvFile(await readOptionFile('--contract', file), file);
+  } catch (error) {
+    if (error instanceof ContractError) throw new CliError(error.message, 65);
+    throw error;
+  }
+}
 
 /** Opens the registry on the configured object store; registry failures become one-line CLI errors. */
 async function withRegistry<T>(ctx: CliContext, fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
@@ -94,12 +106,15 @@ export function modelsCommand(ctx: CliContext): Command {
       else if (changes.length === 0) ctx.out(`${name} version ${version} is already ${opts.stage}\n`);
       else ctx.out(changes.map((c) => `${name} version ${c.version}: ${c.from} -> ${c.to}\n`).join(''));
     })));
+  cmd.addCommand(contractCommand(ctx));
   cmd.addCommand(subcommand('register', 'Register the model an external trainer image wrote to DIR (model.onnx, metrics.json, verification.json; docs/training.md) after onnxruntime reproduces its predictions')
     .requiredOption('--name <name>', 'model name')
     .requiredOption('--dir <dir>', 'the image\'s output directory')
     .addOption(new Option('--regression <mode>', 'compare golden metrics with the production version').choices(['enforce', 'skip']).default('enforce'))
+    .option('--contract <file>', 'the env file `gogooku3 models contract` wrote for this run: the model must report its features, feature-set version, target, training range and seed')
     .addOption(formatOption())
-    .action(action(ctx, async (opts: { name: string; dir: string; regression: 'enforce' | 'skip'; format: string }) => {
+    .action(action(ctx, async (opts: { name: string; dir: string; regression: 'enforce' | 'skip'; contract?: string; format: string }) => {
+      const contract = opts.contract === undefined ? undefined : await readContract(opts.contract);
       const meta = await withRegistry(ctx, async (registry) => {
         let input;
         try {
@@ -107,6 +122,11 @@ export function modelsCommand(ctx: CliContext): Command {
         } catch (error) {
           if (error instanceof ExternalModelError) throw new CliError(error.message, 65);
           throw error;
+        }
+        if (contract) {
+          const m = input.metadata;
+          const problems = contractMismatches(contract, { features: input.external!.features, featureSetVersion: m.featureSetVersion, target: m.target, trainingRange: m.trainingRange, seed: m.seed! });
+          if (problems.length > 0) throw new CliError(`${path.join(opts.dir, 'metrics.json')} departs from the contract ${opts.contract}: ${problems.join('; ')}`, 65);
         }
         return registry.register({ ...input, regression: opts.regression });
       });
