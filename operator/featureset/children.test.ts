@@ -30,6 +30,8 @@ const resource = (overrides: Partial<FeatureSetSpecInput> = {}, meta: Partial<Fe
 const byKind = (children: KubeObject[], kind: string, component: string) => children.find((c) =>
   c.kind === kind && (c.metadata as { labels: Record<string, string> }).labels['app.kubernetes.io/component'] === component) as any;
 const podSpec = (child: any) => (child.kind === 'CronJob' ? child.spec.jobTemplate.spec.template.spec : child.spec.template.spec);
+/** Every container of a pod, init containers first. */
+const allContainers = (child: any): any[] => [...(podSpec(child).initContainers ?? []), ...podSpec(child).containers];
 const componentsOf = (children: KubeObject[]) => children.map((c: any) => `${c.kind}/${c.metadata.name}`);
 
 describe('dailySchedule', () => {
@@ -99,12 +101,12 @@ describe('desiredChildren', () => {
   });
 
   it('is deterministic: equal input renders byte-equal JSON, key order included', () => {
-    const input = resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' } });
+    const input = resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' } });
     expect(JSON.stringify(desiredChildren(input, { now: AFTER }))).toBe(JSON.stringify(desiredChildren(structuredClone(input), { now: new Date(AFTER) })));
   });
 
   it('labels and owns every child, with the placeholder uid when the resource has none', () => {
-    const all = resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' } });
+    const all = resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' } });
     for (const [meta, uid] of [[{}, PLACEHOLDER_UID], [{ uid: 'abc-123' }, 'abc-123']] as const) {
       const children = desiredChildren({ ...all, metadata: { ...all.metadata, ...meta } }, { now: AFTER });
       expect(children.map((c: any) => c.metadata.labels['app.kubernetes.io/component'])).toEqual(['serviceaccount', 'manifest', 'daily', 'backfill', 'train']);
@@ -140,20 +142,19 @@ describe('desiredChildren', () => {
   });
 
   it('gives every run pod (daily, backfill, training) the Pushgateway URL when spec.metrics names one', () => {
-    const withGateway = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' }, metrics: { pushgatewayUrl: 'http://pg.ns.svc:9091' } }), { now: AFTER });
+    const withGateway = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' }, metrics: { pushgatewayUrl: 'http://pg.ns.svc:9091' } }), { now: AFTER });
     const pods = withGateway.filter((c) => c.kind === 'CronJob' || c.kind === 'Job');
     expect(pods.length).toBe(3);
-    for (const child of pods) expect(podSpec(child).containers[0].env).toContainEqual({ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: 'http://pg.ns.svc:9091' });
+    for (const container of pods.flatMap(allContainers)) expect(container.env).toContainEqual({ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: 'http://pg.ns.svc:9091' });
     const without = desiredChildren(resource({}), { now: AFTER });
     expect(JSON.stringify(without)).not.toContain('GOGOOKU3_PUSHGATEWAY_URL');
   });
 
   it('passes credentials only by Secret reference, never a value', () => {
-    const children = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' } }), { now: AFTER });
+    const children = desiredChildren(resource({ backfill: { from: '2023-01-04' }, training: { image: 't:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' } }), { now: AFTER });
     const json = JSON.stringify(children);
     for (const secret of SECRET_VALUES) expect(json).not.toContain(secret);
-    for (const child of children.filter((c) => c.kind !== 'ServiceAccount' && c.kind !== 'ConfigMap')) {
-      const [container] = podSpec(child).containers;
+    for (const container of children.filter((c) => c.kind !== 'ServiceAccount' && c.kind !== 'ConfigMap').flatMap(allContainers)) {
       const refs = container.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
       expect(refs).toEqual([['JQUANTS_API_KEY', 'jq', 'JQUANTS_API_KEY'], ['AWS_ACCESS_KEY_ID', 's3-creds', 'AWS_ACCESS_KEY_ID'], ['AWS_SECRET_ACCESS_KEY', 's3-creds', 'AWS_SECRET_ACCESS_KEY']]);
       expect(container.env.map((e: any) => e.name).filter((n: string) => /KEY|SECRET|PASSWORD|TOKEN/.test(n))).toEqual(['JQUANTS_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
@@ -200,21 +201,32 @@ describe('desiredChildren', () => {
     expect(() => desiredChildren(resource({ backfill: { from: '2024-11-05' } }), { now: AFTER })).toThrow(/^spec\.backfill\.from: expected a date on or before yesterday in Tokyo \(2024-11-04\)/);
   });
 
-  it('adds the training CronJob only when spec.training is set, with its image, GPUs and schedule', () => {
+  it('adds the training CronJob only when spec.training is set: contract → trainer (GPUs) → register', () => {
     expect(desiredChildren(resource(), { now: AFTER }).map((c: any) => c.metadata.name)).not.toContain('fs1-train');
-    const train = byKind(desiredChildren(resource({ training: { image: 'ghcr.io/x/train:2', gpus: 2, schedule: '0 20 * * 1-5' } }), { now: AFTER }), 'CronJob', 'train');
+    const training = { image: 'ghcr.io/x/train:2', command: ['python', 'train.py', '--epochs', "it's 5"], gpus: 2, schedule: '0 20 * * 1-5', sessions: 500, seed: 7 };
+    const train = byKind(desiredChildren(resource({ training }), { now: AFTER }), 'CronJob', 'train');
     expect(train.metadata.name).toBe('fs1-train');
     expect(train.spec).toMatchObject({ schedule: '0 20 * * 1-5', concurrencyPolicy: 'Forbid', timeZone: 'Asia/Tokyo' });
-    const [container] = podSpec(train).containers;
-    expect(container.image).toBe('ghcr.io/x/train:2');
-    expect(container.resources.requests['nvidia.com/gpu']).toBe('2');
-    expect(container.resources.limits['nvidia.com/gpu']).toBe('2');
-    const cpuOnly = byKind(desiredChildren(resource({ training: { image: 't:1', gpus: 0, schedule: '0 20 * * 1-5' } }), { now: AFTER }), 'CronJob', 'train');
+    const pod = podSpec(train);
+    expect(allContainers(train).map((c) => [c.name, c.image])).toEqual([['contract', 'ghcr.io/gogooku3/pipelines:1.2.3'], ['train', 'ghcr.io/x/train:2'], ['register', 'ghcr.io/gogooku3/pipelines:1.2.3']]);
+    const [contract, trainer] = pod.initContainers;
+    expect(contract.command).toEqual(['gogooku3', 'models', 'contract', '--feature-set', 'fs1', '--sessions', '500', '--target', 'target_1_2', '--folds', '5', '--seed', '7', '--output-dir', '/out', '--out', '/contract/env']);
+    // the trainer's argv reaches it unchanged, after the contract is exported
+    expect(trainer.command).toEqual(['/bin/sh', '-c', '. /contract/env && exec "$@"', 'g3-train', 'python', 'train.py', '--epochs', "it's 5"]);
+    expect(trainer.resources.requests['nvidia.com/gpu']).toBe('2');
+    expect(trainer.resources.limits['nvidia.com/gpu']).toBe('2');
+    expect(pod.containers[0].command).toEqual(['gogooku3', 'models', 'register', '--name', 'fs1', '--dir', '/out', '--contract', '/contract/env', '--format', 'json']);
+    expect(allContainers(train).filter((c) => JSON.stringify(c.resources).includes('nvidia.com/gpu')).map((c) => c.name)).toEqual(['train']);
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'out', mountPath: '/out', readOnly: true }]));
+    for (const c of allContainers(train)) expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+    const named = byKind(desiredChildren(resource({ training: { ...training, model: 'alpha' } }), { now: AFTER }), 'CronJob', 'train');
+    expect(podSpec(named).containers[0].command).toContain('alpha');
+    const cpuOnly = byKind(desiredChildren(resource({ training: { image: 't:1', command: ['python', 'train.py'], gpus: 0, schedule: '0 20 * * 1-5' } }), { now: AFTER }), 'CronJob', 'train');
     expect(JSON.stringify(cpuOnly)).not.toContain('nvidia.com/gpu');
   });
 
   it.each([true, false])('propagates suspend=%s to the CronJobs and the backfill Job', (suspend) => {
-    const children = desiredChildren(resource({ suspend, backfill: { from: '2023-01-04' }, training: { image: 't:1', schedule: '0 20 * * 1-5' } }), { now: AFTER });
+    const children = desiredChildren(resource({ suspend, backfill: { from: '2023-01-04' }, training: { image: 't:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' } }), { now: AFTER });
     expect(children.filter((c) => c.kind === 'CronJob' || c.kind === 'Job').map((c: any) => c.spec.suspend)).toEqual([suspend, suspend, suspend]);
   });
 

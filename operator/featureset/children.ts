@@ -1,5 +1,8 @@
 import { TseCalendar } from '../../pipelines/calendar';
+import { containerSecurityContext, DATA_DIR, podSecurityContext, storeAccess, trainingPodSpec, type KubeObject } from './pods';
 import { FEATURESET_API_VERSION, FEATURESET_KIND, type FeatureSetSpec } from './spec';
+
+export { JQUANTS_SECRET_KEY, OBJECT_STORE_SECRET_KEYS, type KubeObject } from './pods';
 
 /**
  * The Kubernetes objects a FeatureSet should own ("desired children"): what the reconcile creates or
@@ -9,11 +12,6 @@ import { FEATURESET_API_VERSION, FEATURESET_KIND, type FeatureSetSpec } from './
 
 /** Owner uid when rendering a FeatureSet that has not been stored by the API server yet. */
 export const PLACEHOLDER_UID = '00000000-0000-0000-0000-000000000000';
-/** Secret keys the pods read; the Secrets themselves are the user's, only referenced here. */
-export const JQUANTS_SECRET_KEY = 'JQUANTS_API_KEY';
-export const OBJECT_STORE_SECRET_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
-const RUN_AS_USER = 10001;
-const DATA_DIR = '/data';
 // Kubernetes appends 11 characters to a CronJob's name for its Jobs, and Job names become pod labels (63).
 const MAX_CRONJOB_NAME = 52;
 const MAX_JOB_NAME = 63;
@@ -23,7 +21,6 @@ export interface FeatureSetResource {
   metadata: { name: string; namespace: string; uid?: string; generation?: number };
   spec: FeatureSetSpec;
 }
-export type KubeObject = Record<string, unknown>;
 export type ChildComponent = 'daily' | 'backfill' | 'train' | 'manifest' | 'serviceaccount';
 
 /** A valid spec that cannot be rendered at `now` (e.g. a run that would start after midnight). */
@@ -95,60 +92,24 @@ function checkName(field: string, name: string, max: number): string {
   return name;
 }
 
-const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
-
-function pipelineEnv(spec: FeatureSetSpec): KubeObject[] {
-  const objectStoreSecret = spec.stores.objectStore.credentialsSecretRef?.name;
-  return [
-    { name: 'GOGOOKU3_DATA_DIR', value: DATA_DIR },
-    { name: 'GOGOOKU3_OBJECT_STORE', value: spec.stores.objectStore.url },
-    { name: 'GOGOOKU3_DWH', value: spec.stores.dwh.url },
-    { name: 'GOGOOKU3_ONLINE_STORE', value: spec.stores.online.url },
-    { name: 'GOGOOKU3_JQUANTS_PLAN', value: spec.jquants.plan },
-    secretEnv(JQUANTS_SECRET_KEY, spec.jquants.credentialsSecretRef.name, JQUANTS_SECRET_KEY),
-    ...(objectStoreSecret ? OBJECT_STORE_SECRET_KEYS.map((key) => secretEnv(key, objectStoreSecret, key)) : []),
-    ...(spec.metrics?.pushgatewayUrl ? [{ name: 'GOGOOKU3_PUSHGATEWAY_URL', value: spec.metrics.pushgatewayUrl }] : []),
-  ];
-}
-
-// The pipelines read no dedicated variables for warehouse or online-store credentials, so their Secrets are
-// exposed whole (by reference, never copied) and their keys are the user's choice.
-function storeEnvFrom(spec: FeatureSetSpec): KubeObject[] {
-  return [spec.stores.dwh.credentialsSecretRef, spec.stores.online.credentialsSecretRef]
-    .filter((ref): ref is { name: string } => ref !== undefined)
-    .map((ref) => ({ secretRef: { name: ref.name } }));
-}
-
-const containerSecurityContext = () => ({
-  runAsNonRoot: true,
-  runAsUser: RUN_AS_USER,
-  readOnlyRootFilesystem: true,
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-});
-
-interface PodOptions { component: ChildComponent; image: string; command?: string[]; gpus?: number }
+interface PodOptions { component: Exclude<ChildComponent, 'train'>; image: string; command: string[] }
 
 function podTemplate(fs: FeatureSetResource, o: PodOptions): KubeObject {
   const { spec } = fs;
-  const gpu = o.gpus ? { 'nvidia.com/gpu': String(o.gpus) } : {};
-  const envFrom = storeEnvFrom(spec);
   return {
     metadata: { labels: labels(fs, o.component) },
     spec: {
-      serviceAccountName: `${fs.metadata.name}-pipeline`,
+      serviceAccountName: serviceAccountName(fs),
       restartPolicy: 'Never',
-      securityContext: { runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER, fsGroup: RUN_AS_USER, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: podSecurityContext(),
       containers: [{
-        name: o.component === 'train' ? 'train' : 'pipeline',
+        name: 'pipeline',
         image: o.image,
-        ...(o.command ? { command: o.command } : {}),
-        env: pipelineEnv(spec),
-        ...(envFrom.length > 0 ? { envFrom } : {}),
+        command: o.command,
+        ...storeAccess(spec),
         resources: {
-          requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory, ...gpu },
-          limits: { cpu: spec.resources.limits.cpu, memory: spec.resources.limits.memory, ...gpu },
+          requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
+          limits: { cpu: spec.resources.limits.cpu, memory: spec.resources.limits.memory },
         },
         securityContext: containerSecurityContext(),
         volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
@@ -158,6 +119,8 @@ function podTemplate(fs: FeatureSetResource, o: PodOptions): KubeObject {
     },
   };
 }
+
+const serviceAccountName = (fs: FeatureSetResource) => `${fs.metadata.name}-pipeline`;
 
 function labels(fs: FeatureSetResource, component: ChildComponent): Record<string, string> {
   return {
@@ -184,11 +147,11 @@ function metadata(fs: FeatureSetResource, name: string, component: ChildComponen
   };
 }
 
-function cronJob(fs: FeatureSetResource, name: string, schedule: string, pod: PodOptions): KubeObject {
+function cronJob(fs: FeatureSetResource, name: string, schedule: string, component: 'daily' | 'train', template: KubeObject): KubeObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
-    metadata: metadata(fs, checkName('metadata.name', name, MAX_CRONJOB_NAME), pod.component),
+    metadata: metadata(fs, checkName('metadata.name', name, MAX_CRONJOB_NAME), component),
     spec: {
       schedule,
       timeZone: fs.spec.schedule.timeZone,
@@ -197,7 +160,7 @@ function cronJob(fs: FeatureSetResource, name: string, schedule: string, pod: Po
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 5,
       suspend: fs.spec.suspend,
-      jobTemplate: { metadata: { labels: labels(fs, pod.component) }, spec: { backoffLimit: fs.spec.retries, template: podTemplate(fs, pod) } },
+      jobTemplate: { metadata: { labels: labels(fs, component) }, spec: { backoffLimit: fs.spec.retries, template } },
     },
   };
 }
@@ -221,7 +184,7 @@ export function desiredChildren(fs: FeatureSetResource, options: { now: Date }):
   const { spec } = fs;
   checkStoreUrls(spec);
   const children: KubeObject[] = [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(fs, `${name}-pipeline`, 'serviceaccount'), automountServiceAccountToken: false },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(fs, serviceAccountName(fs), 'serviceaccount'), automountServiceAccountToken: false },
   ];
   // A configMapRef names the user's own ConfigMap: the operator neither creates nor owns it.
   if ('name' in spec.featureManifest) {
@@ -232,8 +195,8 @@ export function desiredChildren(fs: FeatureSetResource, options: { now: Date }):
       data: { name: spec.featureManifest.name, version: spec.featureManifest.version },
     });
   }
-  const daily: PodOptions = { component: 'daily', image: spec.pipelineImage, command: ['gogooku3', 'run', 'daily'] };
-  children.push(cronJob(fs, `${name}-daily`, dailySchedule(spec.schedule.afterCloseMinutes, spec.schedule.timeZone, options.now), daily));
+  const daily = podTemplate(fs, { component: 'daily', image: spec.pipelineImage, command: ['gogooku3', 'run', 'daily'] });
+  children.push(cronJob(fs, `${name}-daily`, dailySchedule(spec.schedule.afterCloseMinutes, spec.schedule.timeZone, options.now), 'daily', daily));
   if (spec.backfill) {
     const to = tokyoDate(options.now, -1);
     if (spec.backfill.from > to) throw new FeatureSetChildrenError('spec.backfill.from', `expected a date on or before yesterday in Tokyo (${to}), got ${JSON.stringify(spec.backfill.from)}`);
@@ -249,10 +212,10 @@ export function desiredChildren(fs: FeatureSetResource, options: { now: Date }):
       },
     });
   }
-  // `gogooku3 train` needs a date range a fixed schedule cannot give, so the training image's own
-  // entrypoint decides what to run; the pod gets the same stores and credentials.
+  // A fixed schedule cannot carry the training range, so the pod computes its contract when it starts.
   if (spec.training) {
-    children.push(cronJob(fs, `${name}-train`, spec.training.schedule, { component: 'train', image: spec.training.image, gpus: spec.training.gpus }));
+    const template = { metadata: { labels: labels(fs, 'train') }, spec: trainingPodSpec(name, spec, serviceAccountName(fs)) };
+    children.push(cronJob(fs, `${name}-train`, spec.training.schedule, 'train', template));
   }
   return children;
 }

@@ -38,9 +38,9 @@ describe('parseFeatureSetSpec', () => {
   });
 
   it('defaults each field of a partly given nested object', () => {
-    const spec = parseFeatureSetSpec(edit((s) => { s.resources = { limits: { memory: '8Gi' } }; s.training = { image: 'train:1', schedule: '0 20 * * 1-5' }; s.schedule = { timeZone: 'UTC' }; }));
+    const spec = parseFeatureSetSpec(edit((s) => { s.resources = { limits: { memory: '8Gi' } }; s.training = { image: 'train:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5' }; s.schedule = { timeZone: 'UTC' }; }));
     expect(spec.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '8Gi' } });
-    expect(spec.training).toEqual({ image: 'train:1', schedule: '0 20 * * 1-5', gpus: 1, maxConcurrentGpuJobs: 1 });
+    expect(spec.training).toEqual({ image: 'train:1', command: ['python', 'train.py'], schedule: '0 20 * * 1-5', gpus: 1, maxConcurrentGpuJobs: 1, sessions: 750, target: 'target_1_2', folds: 5, seed: 42 });
     expect(spec.schedule).toEqual({ afterCloseMinutes: 30, timeZone: 'UTC' });
   });
 
@@ -61,9 +61,13 @@ describe('parseFeatureSetSpec', () => {
     ['retries fraction', (s) => { s.retries = 1.5; }, /^retries: expected an integer 0\.\.10, got 1.5$/],
     ['time zone', (s) => { s.schedule = { timeZone: 'Mars/Olympus' }; }, /^schedule\.timeZone: expected an IANA time zone/],
     ['backfill date', (s) => { s.backfill = { from: '2024-02-30' }; }, /^backfill\.from: expected a real calendar date YYYY-MM-DD, got "2024-02-30"$/],
-    ['cron', (s) => { s.training = { image: 't', schedule: 'nightly' }; }, /^training\.schedule: expected a cron schedule of five fields/],
-    ['gpus', (s) => { s.training = { image: 't', schedule: '@daily', gpus: -1 }; }, /^training\.gpus: expected an integer 0\.\.8, got -1$/],
+    ['cron', (s) => { s.training = { image: 't', command: ['x'], schedule: 'nightly' }; }, /^training\.schedule: expected a cron schedule of five fields/],
+    ['gpus', (s) => { s.training = { image: 't', command: ['x'], schedule: '@daily', gpus: -1 }; }, /^training\.gpus: expected an integer 0\.\.8, got -1$/],
     ['store scheme', (s) => { s.stores.online.url = 'memcached://x'; }, /^stores\.online\.url: expected the online store URL with scheme redis, rediss, got "memcached:\/\/x"$/],
+    ['training command', (s) => { s.training = { image: 't', schedule: '@daily' }; }, /^training\.command: expected the trainer's command as a list of words, e\.g\. \["python", "train\.py"\], got nothing$/],
+    ['empty training command', (s) => { s.training = { image: 't', command: [], schedule: '@daily' }; }, /^training\.command: expected the trainer's command as a list of words/],
+    ['model name', (s) => { s.training = { image: 't', command: ['x'], schedule: '@daily', model: 'Alpha Model' }; }, /^training\.model: expected a model name such as "alpha"/],
+    ['training target', (s) => { s.training = { image: 't', command: ['x'], schedule: '@daily', target: 'returns' }; }, /^training\.target: expected a label column such as "target_1_2", got "returns"$/],
     ['pushgateway scheme', (s) => { s.metrics = { pushgatewayUrl: 'pushgateway:9091' }; }, /^metrics\.pushgatewayUrl: expected the Pushgateway URL with scheme http, https, got "pushgateway:9091"$/],
     ['metrics typo', (s) => { s.metrics = { pushgateway: 'http://pg:9091' }; }, /^metrics\.pushgateway: unknown field; allowed: pushgatewayUrl$/],
     ['secret name', (s) => { s.jquants.credentialsSecretRef.name = 'Bad_Name'; }, /^jquants\.credentialsSecretRef\.name: expected the Secret name/],

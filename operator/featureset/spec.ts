@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JQUANTS_PLANS } from '../../pipelines/config/config';
+import { MODEL_NAME_PATTERN } from '../../pipelines/models/registry-support';
 
 /**
  * The FeatureSet custom resource (gogooku3.io/v1alpha1): which features to compute for which universe, when
@@ -53,6 +54,10 @@ const timeZone = z.string({ error: 'expected an IANA time zone such as "Asia/Tok
 const url = (what: string, schemes: string[]) => text(`the ${what} URL`)
   .regex(new RegExp(`^(${schemes.join('|')})://\\S+$`), { error: `expected the ${what} URL with scheme ${schemes.join(', ')}` });
 const secretRef = objectOf({ name: resourceName('Secret') }, '{ name }');
+// The registry's model names: a Triton model directory.
+const modelName = z.string({ error: 'expected a model name such as "alpha"' })
+  .regex(MODEL_NAME_PATTERN, { error: 'expected a model name such as "alpha" (1-64 of a-z, 0-9, _ and -, starting with a letter or digit)' });
+const LABEL_RE = /^target_\d+_\d+$/;
 const names = (what: string) => z.array(text(what), { error: `expected a list of ${what}s` });
 
 const featureManifestSchema = z.union([
@@ -88,12 +93,21 @@ export const featureSetSpecSchema = objectOf({
   }, '{ requests, limits }').prefault({}),
   retries: intIn(0, 10).default(2),
   backfill: objectOf({ from: isoDate }, '{ from }').optional(),
+  // Each run: `gogooku3 models contract` writes the G3_* variables (docs/training.md), the image's command runs
+  // with them and writes to /out, then `gogooku3 models register --contract` puts the result in the registry.
   training: objectOf({
     image: text('the training container image'),
+    command: z.array(text('a command word'), { error: 'expected the trainer\'s command as a list of words, e.g. ["python", "train.py"]' })
+      .min(1, { error: 'expected the trainer\'s command as a list of words, e.g. ["python", "train.py"]' }),
+    model: modelName.optional(),
     gpus: intIn(0, 8).default(1),
     schedule: z.string({ error: 'expected a cron schedule such as "0 20 * * 1-5"' }).regex(CRON_RE, { error: 'expected a cron schedule of five fields such as "0 20 * * 1-5"' }),
     maxConcurrentGpuJobs: intIn(1, 64).default(1),
-  }, '{ image, gpus, schedule, maxConcurrentGpuJobs }').optional(),
+    sessions: intIn(10, 10_000).default(750),
+    target: z.string({ error: 'expected a label column such as "target_1_2"' }).regex(LABEL_RE, { error: 'expected a label column such as "target_1_2"' }).default('target_1_2'),
+    folds: intIn(2, 50).default(5),
+    seed: intIn(0, 2_147_483_647).default(42),
+  }, '{ image, command, model?, gpus, schedule, maxConcurrentGpuJobs, sessions, target, folds, seed }').optional(),
   suspend: z.boolean({ error: 'expected true or false' }).default(false),
 }, '{ featureManifest, pipelineImage, jquants, stores, ... }');
 

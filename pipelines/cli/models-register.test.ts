@@ -94,6 +94,23 @@ describe('gogooku3 models contract → trainer → models register --contract', 
     expect(bad.code).toBe(65);
     expect(bad.err).toMatch(/departs from the contract .*bad\.env: features: expected "volume_ratio_5d,volatility_20d,rsi_14,returns_1d" \(contract\), got "returns_1d,rsi_14,volatility_20d,volume_ratio_5d"; training_range\.to: expected "2024-07-01"/);
     expect(fs.existsSync(path.join(env.GOGOOKU3_DATA_DIR, 'lake/models/beta'))).toBe(false);
+    // each closes a scheduled training run: counted with its outcome, timed from the contract's writing
+    const prom = fs.readFileSync(path.join(env.GOGOOKU3_DATA_DIR, 'metrics', 'train.prom'), 'utf8');
+    expect(prom).toMatch(/training_runs_total\{model="beta",status="failed"\} 1/);
+  });
+
+  it('times a contract run from the contract\'s writing', async () => {
+    const contract = path.join(root, 'timed.env');
+    fs.writeFileSync(contract, contractFor(['returns_1d', 'rsi_14', 'volatility_20d', 'volume_ratio_5d']));
+    const hourAgo = new Date(Date.now() - 3600_000);
+    fs.utimesSync(contract, hourAgo, hourAgo);
+    const r = await runCli(['models', 'register', '--name', 'delta', '--dir', path.join(root, 'out'), '--contract', contract, '--regression', 'skip'], env);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const prom = fs.readFileSync(path.join(env.GOGOOKU3_DATA_DIR, 'metrics', 'train.prom'), 'utf8');
+    expect(prom).toMatch(/training_runs_total\{model="delta",status="succeeded"\} 1/);
+    const sum = Number(/training_duration_seconds_sum\{model="delta"\} ([\d.e+]+)/.exec(prom)![1]);
+    expect(sum).toBeGreaterThanOrEqual(3600);
+    expect(sum).toBeLessThan(3700);
   });
 
   it('refuses a contract file it did not write, naming the line', async () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ContractError, contractMismatches, parseEnvFile } from '../models/contract';
@@ -8,6 +9,7 @@ import { STAGES, type EvalMetrics, type ModelVersionMetadata, type Stage } from 
 import { openStores } from '../storage';
 import { action, CliError, formatOption, intArg, readOptionFile, subcommand, type CliContext } from './context';
 import { contractCommand } from './models-contract';
+import { withTrainingMetrics } from './training-metrics';
 import { withStoreErrors } from './storage';
 
 async function readContract(file: string): Promise<Record<string, string>> {
@@ -115,7 +117,7 @@ export function modelsCommand(ctx: CliContext): Command {
     .addOption(formatOption())
     .action(action(ctx, async (opts: { name: string; dir: string; regression: 'enforce' | 'skip'; contract?: string; format: string }) => {
       const contract = opts.contract === undefined ? undefined : await readContract(opts.contract);
-      const meta = await withRegistry(ctx, async (registry) => {
+      const registerOnce = () => withRegistry(ctx, async (registry) => {
         let input;
         try {
           input = await readExternalModel(opts.dir, opts.name);
@@ -130,6 +132,11 @@ export function modelsCommand(ctx: CliContext): Command {
         }
         return registry.register({ ...input, regression: opts.regression });
       });
+      // Under a contract this closes a scheduled training run (contract → trainer → register): count it from
+      // the contract's writing, so the training SLO covers external trainer images too.
+      const meta = contract && opts.contract
+        ? await withTrainingMetrics(ctx, opts.name, registerOnce, (await stat(opts.contract)).mtimeMs)
+        : await registerOnce();
       if (opts.format === 'json') ctx.out(`${JSON.stringify(meta, null, 2)}\n`);
       else ctx.out(`registered ${meta.model} version ${meta.version} (${meta.kind}, ${meta.features.length} features, ONNX max |Δ| ${meta.onnxMaxAbsDiff.toExponential(2)}), stage ${meta.stage}\n`);
     })));

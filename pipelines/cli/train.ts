@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FeatureSetMismatchError, ModelRegistry, OnnxVerificationError, RegistryInputError, RegressionError } from '../models/registry';
 import { goldenMetrics, goldenSessions } from '../models/train/golden';
@@ -12,12 +11,11 @@ import { OracleError, simOracle, type SimMarket } from '../models/train/oracle';
 import { RidgeError } from '../models/train/ridge';
 import { DEFAULT_TARGET_TRANSFORM, TARGET_TRANSFORMS, train, type ModelKind, type TargetTransform, type TrainOptions, type TrainReport, type TrainResult } from '../models/train/trainer';
 import { DEFAULT_WATCHDOG } from '../models/train/watchdog';
-import { PipelineMetrics, PUSH_JOB } from '../metrics';
-import { newRunId } from '../run/build';
 import { openStores } from '../storage';
 import type { EvalMetrics } from '../models/types';
 import { action, CliError, formatOption, intArg, isoDateArg, numberArg, subcommand, type CliContext, type OutputFormat } from './context';
 import { withStoreErrors } from './storage';
+import { withTrainingMetrics } from './training-metrics';
 
 export interface TrainCliOpts {
   from: string;
@@ -207,30 +205,6 @@ export function trainCommand(ctx: CliContext): Command {
     }));
 }
 
-/**
- * Times a training run and counts its outcome in `$DATA_DIR/metrics/train.prom` (node_exporter's textfile
- * collector) and the Pushgateway when configured; a metrics failure is logged, never the run's outcome.
- */
-async function withTrainingMetrics<T>(ctx: CliContext, model: string, run: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  let status: 'succeeded' | 'failed' = 'failed';
-  try {
-    const out = await run();
-    status = 'succeeded';
-    return out;
-  } finally {
-    const config = ctx.config();
-    const metrics = new PipelineMetrics();
-    metrics.observeTraining(model, status, (performance.now() - started) / 1000);
-    try {
-      await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'train.prom'));
-      // A group per run: runs accumulate on the gateway instead of each replacing the last (see pipelines/metrics).
-      if (config.pushgatewayUrl) await metrics.pushRun(config.pushgatewayUrl, PUSH_JOB, { training: model }, newRunId(new Date()));
-    } catch (error) {
-      ctx.logger().warn({ err: (error as Error).message }, 'training metrics not written');
-    }
-  }
-}
 
 /**
  * Exports the final model to ONNX, has onnxruntime reproduce the trainer's predictions, scores it on the golden

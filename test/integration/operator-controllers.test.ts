@@ -359,7 +359,7 @@ describe('FeatureSet controller', () => {
     jquants: { credentialsSecretRef: { name: 'jq' } },
     stores: { objectStore: { url: 's3://features/daily' }, dwh: { url: 'clickhouse://dwh:8123/db' }, online: { url: 'redis://online:6379/0' } },
     backfill: { from: '2024-01-04' },
-    training: { image: 'ghcr.io/gogooku3/train:1', gpus: 1, schedule: '0 20 * * 1-5', maxConcurrentGpuJobs: 1 },
+    training: { image: 'ghcr.io/gogooku3/train:1', command: ['python', 'train.py'], gpus: 1, schedule: '0 20 * * 1-5', maxConcurrentGpuJobs: 1 },
   };
   const names = ['fs1-pipeline', 'fs1-manifest', 'fs1-daily', 'fs1-backfill-2024-01-04', 'fs1-train'];
   const owned = (uid: string) => [['v1', 'ServiceAccount'], ['v1', 'ConfigMap'], ['batch/v1', 'CronJob'], ['batch/v1', 'Job']]
