@@ -69,7 +69,7 @@ export function pipelineDashboard(): dashboard.Dashboard {
           }),
           timeSeries({
             title: 'Freshness quantiles',
-            description: 'p50/p95/p99 of publish delay after the close, over the runs of the last day.',
+            description: 'p50/p95/p99 of the publish delay after the session\'s data became available at the source (J-Quants), over the runs of the last day.',
             queries: [0.5, 0.95, 0.99].map((q) => ({ expr: `histogram_quantile(${q}, sum by (le) (${within(run(`${freshness}_bucket`), DAY)}))`, legend: `p${q * 100}` })),
             unit: 'm',
             thresholds: upperLimits(FRESHNESS_TARGET_MINUTES * 0.8, FRESHNESS_TARGET_MINUTES),

@@ -80,7 +80,7 @@ export const SLOS: readonly Slo[] = [
   {
     name: 'data-freshness',
     alert: 'DataFreshnessBudgetBurn',
-    objectiveText: `95 % of online feature publishes within ${FRESHNESS_TARGET_MINUTES} min of the session close (p95 < ${FRESHNESS_TARGET_MINUTES} min)`,
+    objectiveText: `95 % of online feature publishes within ${FRESHNESS_TARGET_MINUTES} min of the session's data becoming available at the source (p95 < ${FRESHNESS_TARGET_MINUTES} min)`,
     objective: 0.95,
     by: [],
     sli: {

@@ -38,7 +38,7 @@ interface MarketOpts { seed: number; codes: number; asOf?: string; signalIc: num
 interface ServeOpts extends MarketOpts {
   port: number; host: string; from: string; pageSize: number; faultRate: number; badRowRate: number; faultKinds?: FaultKind[]; slowMs: number;
   retryAfter: number; maxRangeDays: number; mailAddress?: string; password?: string; apiKey?: string;
-  idTokenTtl?: number; refreshTokenTtl?: number;
+  idTokenTtl?: number; refreshTokenTtl?: number; publishLagMinutes?: number;
 }
 
 interface TruthOpts extends MarketOpts { historyFrom: string; from?: string; to?: string; signalsDate?: string; format: OutputFormat }
@@ -95,12 +95,14 @@ export function simCommand(ctx: CliContext): Command {
     .option('--api-key <key>', 'v2 API key the simulator accepts (default sim-api-key)')
     .option('--id-token-ttl <s>', 'v1 id token lifetime in seconds', intArg('--id-token-ttl', 1), undefined)
     .option('--refresh-token-ttl <s>', 'v1 refresh token lifetime in seconds', intArg('--refresh-token-ttl', 1), undefined)
+    .option('--publish-lag-minutes <n>', 'serve a session\'s daily bars only this long after its close, by the wall clock, as J-Quants publishes them (default: all at once)', intArg('--publish-lag-minutes', 0, 1440))
     .action(action(ctx, async (opts: ServeOpts) => {
       const simulator = usage(() => createSimulator({
         seed: opts.seed, codes: opts.codes, from: opts.from, asOf: opts.asOf, signalIc: opts.signalIc,
         pageSize: opts.pageSize, faultRate: opts.faultRate, badRowRate: opts.badRowRate, faultKinds: opts.faultKinds, slowMs: opts.slowMs,
         retryAfterSeconds: opts.retryAfter, maxRangeDays: opts.maxRangeDays, mailAddress: opts.mailAddress,
         password: opts.password, apiKey: opts.apiKey, idTokenTtlSeconds: opts.idTokenTtl, refreshTokenTtlSeconds: opts.refreshTokenTtl,
+        publishLagMinutes: opts.publishLagMinutes,
       }));
       const { url } = await simulator.listen(opts.port, opts.host);
       const stopped = untilSignal();

@@ -34,7 +34,7 @@ export class PipelineMetrics {
 
   readonly dataFreshnessMinutes = new Histogram({
     name: 'data_freshness_minutes',
-    help: 'Minutes from the TSE session close to the online publish of that session\'s features',
+    help: 'Minutes from a session\'s data becoming available at the source to the online publish of its features',
     buckets: FRESHNESS_BUCKETS_MINUTES,
     registers: [this.registry],
   });
@@ -138,9 +138,13 @@ export class PipelineMetrics {
     this.featureParityPass.set({ feature_set: featureSet }, report.pass ? 1 : 0);
   }
 
-  /** Observes and returns the freshness in minutes; `sessionClose` is the close instant from the calendar. */
-  observeFreshness(sessionClose: Instant, publishedAt: Instant = Date.now()): number {
-    const minutes = minutesBetween(sessionClose, publishedAt);
+  /**
+   * Observes and returns the freshness in minutes: from `availableSince` (when the session's data became
+   * available at the source, pipelines/run/readiness.ts) to the publish; never negative (a source that
+   * publishes earlier than expected is not a head start the pipeline can claim).
+   */
+  observeFreshness(availableSince: Instant, publishedAt: Instant = Date.now()): number {
+    const minutes = Math.max(0, minutesBetween(availableSince, publishedAt));
     this.dataFreshnessMinutes.observe(minutes);
     return minutes;
   }

@@ -45,4 +45,13 @@ describe('recordPipelineRun', () => {
     recordPipelineRun(metrics, cal, { pipeline: 'daily', succeeded: true, finishedAt, sessions: ['2024-11-01'], publishedSession: '2024-11-01' });
     expect(await metrics.text()).toContain('data_freshness_minutes_sum 180');
   });
+
+  it.each<[string, number, number]>([
+    ['from when the data became available (17:58 → 18:00 JST)', Date.parse('2024-11-01T17:58:00+09:00'), 2],
+    ['never negative: data there before it was expected', Date.parse('2024-11-01T18:30:00+09:00'), 0],
+  ])('measures freshness %s', async (_name, availableSince, minutes) => {
+    const metrics = new PipelineMetrics();
+    recordPipelineRun(metrics, cal, { pipeline: 'daily', succeeded: true, finishedAt, sessions: ['2024-11-01'], publishedSession: '2024-11-01', availableSince });
+    expect(await metrics.text()).toContain(`data_freshness_minutes_sum ${minutes}`);
+  });
 });

@@ -30,6 +30,8 @@ export interface PipelineRunOutcome {
   sessions: readonly string[];
   /** The session whose features the run published online, if any. */
   publishedSession?: string | null;
+  /** When that session's data became available at the source; default: its close. */
+  availableSince?: Instant;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface PipelineRunOutcome {
 export function recordPipelineRun(metrics: PipelineMetrics, calendar: SessionCalendar, run: PipelineRunOutcome): void {
   metrics.countRun(run.pipeline, run.succeeded ? 'succeeded' : 'failed', run.finishedAt);
   if (run.pipeline !== SCHEDULED_PIPELINE) return;
-  if (run.publishedSession) metrics.observeFreshness(calendar.sessionTimes(run.publishedSession).closeAt, run.finishedAt);
+  if (run.publishedSession) metrics.observeFreshness(run.availableSince ?? calendar.sessionTimes(run.publishedSession).closeAt, run.finishedAt);
   const last = run.sessions[run.sessions.length - 1];
   if (run.succeeded && last) metrics.expectNextSuccessBy(run.pipeline, nextSuccessDeadline(calendar, last));
 }

@@ -13,7 +13,8 @@ export interface RunSummary {
   quarantinedByRule: Record<string, number>;
   features: { names: number; rowsLastSession: number };
   published: { date: string; vectors: number } | null;
-  freshnessMinutes: number | null;
+  /** Minutes from the published session's close to the end of the run (the SLI counts from the data's availability instead). */
+  minutesAfterClose: number | null;
   failures: Array<{ step: string; partition: string; error: string }>;
   outputs: { lake: string; warehouse: string; online: string; metrics: string };
   durationSeconds: number;
@@ -47,7 +48,7 @@ export async function runSummary(ctx: PipelineContext, stores: Stores, report: R
     quarantinedByRule: byRule,
     features: { names: featureNames, rowsLastSession: lastFeatures?.length ?? 0 },
     published: report.published ?? null,
-    freshnessMinutes: report.published ? Math.round(minutesSinceClose(ctx.calendar, report.published.date, ctx.now())) : null,
+    minutesAfterClose: report.published ? Math.round(minutesSinceClose(ctx.calendar, report.published.date, ctx.now())) : null,
     failures: report.failed.map((f) => ({ step: f.step, partition: f.partition, error: f.error ?? '' })),
     // Store URLs as the stores print them: passwords masked.
     outputs: { lake: stores.objectStore.url, warehouse: stores.warehouse.url, online: meta.config.onlineStore === 'embedded' ? `${meta.config.dataDir}/online` : stores.online.url, metrics: `${meta.config.dataDir}/metrics/gogooku3.prom` },
@@ -64,7 +65,7 @@ export function formatRunSummary(s: RunSummary): string {
     `steps:       ${stepLine}   (✓ ran, ↷ skipped: done before with the same inputs, ✗ failed)`,
     `rows:        ${s.rows.fetched} fetched, ${s.rows.valid} valid, ${s.rows.quarantined} quarantined${rules ? ` (${rules})` : ''}`,
     `features:    ${s.features.names} features × ${s.features.rowsLastSession} tickers on ${s.sessions.last}`,
-    `online:      ${s.published ? `${s.published.vectors} vectors as of ${s.published.date}, freshness ${s.freshnessMinutes} min after the close` : 'not published'}`,
+    `online:      ${s.published ? `${s.published.vectors} vectors as of ${s.published.date}, ${s.minutesAfterClose} min after the close` : 'not published'}`,
     ...s.failures.map((f) => `FAILED       ${f.step} ${f.partition}: ${f.error}`),
     `outputs:     lake ${s.outputs.lake}`,
     `             warehouse ${s.outputs.warehouse}, online ${s.outputs.online}, metrics ${s.outputs.metrics}`,

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSimulator } from '../../pipelines/sources/jquants/sim';
-import { runCli } from '../helpers/run-cli';
+import { TseCalendar } from '../../pipelines/calendar';
+import { runCli, startCli } from '../helpers/run-cli';
 
 /**
  * The daily pipeline end to end against the simulator over HTTP, on the embedded stores: backfill, idempotent
@@ -116,6 +117,44 @@ describe('gogooku3 run backfill / daily', () => {
     const r = await runCli(['run', 'daily', '--date', '2024-06-15'], envFor(url, tmp()));
     expect(r.code).toBe(0);
     expect(r.out).toBe('skipped: 2024-06-15 is not a TSE session\n');
+  });
+
+  describe('a daily run waits for the source to publish the session', () => {
+    const SESSION = '2024-06-28';
+    const closeAt = Date.parse(TseCalendar.fromRules().sessionTimes(SESSION).closeAt);
+
+    async function laggedSim(): Promise<{ url: string; publish: () => void }> {
+      let simNow = closeAt + 10 * 60_000;
+      const sim = createSimulator({ ...MARKET, asOf: SESSION, publishLagMinutes: 60 }, { now: () => simNow });
+      sims.push(sim);
+      return { url: (await sim.listen(0, '127.0.0.1')).url, publish: () => { simNow = closeAt + 61 * 60_000; } };
+    }
+
+    it('polls until the bars appear, then runs the session; freshness counts from their arrival', async () => {
+      const { url, publish } = await laggedSim();
+      const dir = tmp();
+      const run = startCli(['run', 'daily', '--date', SESSION, '--poll-seconds', '1', '--wait-minutes', '5', '--format', 'json'], envFor(url, dir));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      publish();
+      const r = await run.done;
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).published).toMatchObject({ date: SESSION });
+      const prom = fs.readFileSync(path.join(dir, 'metrics', 'gogooku3.prom'), 'utf8');
+      expect(prom).toMatch(/data_freshness_minutes_count 1/);
+      // seconds after the bars appeared, not the day and more since the close
+      expect(Number(/data_freshness_minutes_sum ([\d.e+-]+)/.exec(prom)![1])).toBeLessThan(2);
+    });
+
+    it('gives up after --wait-minutes: exit 69 naming the session, and a failed run is counted', async () => {
+      const { url } = await laggedSim();
+      const dir = tmp();
+      const r = await runCli(['run', 'daily', '--date', SESSION, '--wait-minutes', '0'], envFor(url, dir));
+      expect(r.code).toBe(69);
+      expect(r.err).toMatch(/the source has no daily bars for 2024-06-28 after waiting 0 min \(--wait-minutes\)/);
+      const prom = fs.readFileSync(path.join(dir, 'metrics', 'gogooku3.prom'), 'utf8');
+      expect(prom).toMatch(/pipeline_runs_total\{pipeline="daily",status="failed"\} 1/);
+    });
   });
 
   it('over the quarantine threshold a session fails with a summary; its quarantine is kept, nothing downstream is written', async () => {

@@ -38,6 +38,11 @@ export const simOptionsSchema = z.object({
   signalIc: z.number().min(-0.9).max(0.9).default(0.05),
   /** Share of daily bars served broken (high below low, negative volume, a non-number), to exercise quarantine. */
   badRowRate: z.number().min(0).max(1).default(0),
+  /**
+   * Daily bars of a session appear only this many minutes after its close (by the simulator's clock), as J-Quants
+   * publishes them some time after the market closes. Unset: every session up to asOf is there from the start.
+   */
+  publishLagMinutes: z.number().int().min(0).max(1440).optional(),
 }).strict();
 
 export type SimOptionsInput = z.input<typeof simOptionsSchema>;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENDPOINTS, endpointPath, type ApiVersion, type EndpointName } from '../fields';
+import { TseCalendar } from '../../../calendar';
 import { INVALID_TOKEN } from './auth';
 import { SMALL_MARKET, call, fetchAll, startSimulator, v1Headers, v2Headers, type Running } from './testing';
 
@@ -314,5 +315,35 @@ describe('listed info, investor types and dividends over HTTP', () => {
     const byCode = (await call(`${sim.url}${path('dividends', 'v1', `?code=${sample.Code}`)}`, { headers: v1 })).json().dividend;
     expect(byCode.every((r: { Code: string }) => r.Code === sample.Code)).toBe(true);
     expect(new Set(byRange.map((r: { RefNo: string }) => r.RefNo)).size).toBe(byRange.length);
+  });
+});
+
+describe('publication lag (publishLagMinutes)', () => {
+  it('serves a session\'s bars only once its close plus the lag has passed on the simulator clock', async () => {
+    const asOf = SMALL_MARKET.asOf!;
+    const closeAt = Date.parse(TseCalendar.fromRules().sessionTimes(asOf).closeAt);
+    let now = closeAt + 30 * 60_000;
+    const lagged = await startSimulator({ ...SMALL_MARKET, codes: 5, publishLagMinutes: 60 }, { now: () => now });
+    const plain = await startSimulator({ ...SMALL_MARKET, codes: 5 });
+    try {
+      const bars = async (url: string, query: string) => (await fetchAll(url, path('daily_bars', 'v2', query), v2, 'data')).rows.map((r) => `${r.Code} ${r.Date}`);
+      const expectedDay = await bars(plain.url, `?date=${asOf}`);
+      expect(expectedDay.length).toBeGreaterThan(0);
+      const code = expectedDay[0].split(' ')[0];
+      expect(await bars(lagged.url, `?date=${asOf}`)).toEqual([]);
+      const before = await bars(lagged.url, `?code=${code}&to=${asOf}`);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.some((r) => r.endsWith(asOf))).toBe(false);
+      now = closeAt + 60 * 60_000;
+      expect(await bars(lagged.url, `?date=${asOf}`)).toEqual(expectedDay);
+      expect(await bars(lagged.url, `?code=${code}&to=${asOf}`)).toEqual(await bars(plain.url, `?code=${code}&to=${asOf}`));
+      // other endpoints are not held back
+      now = closeAt;
+      const listed = async (url: string) => (await call(`${url}${path('listed_info', 'v2', `?date=${asOf}`)}`, { headers: v2 })).json().data;
+      expect(await listed(lagged.url)).toEqual(await listed(plain.url));
+    } finally {
+      await lagged.close();
+      await plain.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { Paginator } from './pagination';
 import { QUERIES, QueryError, canonicalQuery, type Params } from './queries';
 import { truthSummary, type TruthQuery, type TruthSummary } from './truth';
 import { buildWorld, type World } from './world';
+import { TseCalendar } from '../../../calendar';
 
 export interface SimulatorStats {
   requests: number;
@@ -27,7 +28,7 @@ export interface Simulator {
 }
 
 export interface SimulatorDeps {
-  /** Clock for token lifetimes (ms since epoch). */
+  /** Clock for token lifetimes and publication (`publishLagMinutes`), ms since epoch. */
   now?: () => number;
   /** Called with errors a handler did not expect (the client then sees a 500). */
   onError?: (error: unknown) => void;
@@ -77,9 +78,37 @@ export function createSimulator(input: SimOptionsInput = {}, deps: SimulatorDeps
   };
   const reply = (res: ServerResponse, r: Reply) => send(res, r.status, r.body);
 
+  const calendar = TseCalendar.fromRules();
+  const clock = deps.now ?? Date.now;
+  /** The latest session whose bars are published by now (publishLagMinutes after its close), or undefined for none. */
+  const latestPublished = (lagMinutes: number): string | undefined => {
+    for (let t = world.sessions.length - 1; t >= 0; t--) {
+      if (Date.parse(calendar.sessionTimes(world.sessions[t]).closeAt) + lagMinutes * 60_000 <= clock()) return world.sessions[t];
+    }
+    return undefined;
+  };
+  /** Daily-bar params narrowed to what is published; null when the query asks only for what is not yet. */
+  const published = (params: Params): Params | null => {
+    if (options.publishLagMinutes === undefined) return params;
+    const last = latestPublished(options.publishLagMinutes);
+    if (last === undefined) return null;
+    // A malformed date is left for the query to refuse, as J-Quants would.
+    if (params.date !== undefined) {
+      const date = parseQueryDate(params.date);
+      return date && date > last ? null : params;
+    }
+    const to = params.to === undefined ? last : parseQueryDate(params.to);
+    return to === null ? params : { ...params, to: to > last ? last : to };
+  };
+
   /** One page of a data query, or the error J-Quants would give for it. */
   const page = (version: ApiVersion, spec: EndpointSpec, url: URL): Reply => {
-    const params = paramsOf(url);
+    let params = paramsOf(url);
+    if (spec.name === 'daily_bars') {
+      const narrowed = published(params);
+      if (narrowed === null) return { status: 200, body: { [arrayKey(spec, version)]: [] } };
+      params = narrowed;
+    }
     try {
       const rows = QUERIES[spec.name](world, params);
       const query = `${url.pathname}?${canonicalQuery(params)}`;
