@@ -163,6 +163,8 @@ export function createManager(options: ManagerOptions): Manager {
         }, { onStartedLeading: () => { void startControllers(); }, onStoppedLeading: stopControllers }, logger, metrics);
         elector.start();
       } else {
+        // Without election this replica is the only one running controllers: it leads (OperatorNoLeader reads this).
+        metrics.leader.set(1);
         void startControllers();
       }
       await Promise.all([...informers.values()].map((i) => i.waitForSync(stopping.signal)));
@@ -178,7 +180,10 @@ export function createManager(options: ManagerOptions): Manager {
       stopping.abort();
       await Promise.all([...informers.values()].map((i) => i.stop()));
       if (elector) await elector.stop(); // stops the controllers through onStoppedLeading, then releases the Lease
-      else await stopControllers();
+      else {
+        metrics.leader.set(0);
+        await stopControllers();
+      }
       await health?.close();
       logger.info('manager stopped');
     },

@@ -278,6 +278,8 @@ describe('operator runtime against the in-process API server', () => {
     const byResult = Object.fromEntries(results.values.map((v) => [v.labels.result, v.value]));
     expect(byResult.conflict).toBeGreaterThanOrEqual(1);
     expect(byResult.success).toBeGreaterThan(30);
+    // without leader election the one replica leads: OperatorNoLeader must not fire for it
+    expect((await m.registry.getSingleMetric('operator_leader')!.get()).values.map((v) => v.value)).toEqual([1]);
 
     const events = server.objects('v1', 'Event', NS);
     expect(events.length).toBeGreaterThanOrEqual(30);
