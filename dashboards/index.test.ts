@@ -123,7 +123,7 @@ describe('alertmanager config', () => {
   });
 
   it('lets a page inhibit the ticket of the same alert and SLO breakdown', () => {
-    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="page"'], target_matchers: ['severity="ticket"'], equal: ['alertname', 'slo', 'model', 'pipeline'] }]);
+    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="page"'], target_matchers: ['severity="ticket"'], equal: ['alertname', 'slo', 'feature_set', 'model', 'pipeline'] }]);
   });
 
   it('reports a route to an undefined receiver', () => {

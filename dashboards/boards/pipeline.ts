@@ -55,14 +55,14 @@ export function pipelineDashboard(): dashboard.Dashboard {
           statPanel({
             title: 'Since the last success',
             description: 'Time since the newest successful run finished, per pipeline.',
-            queries: [{ expr: `time() - max by (pipeline) (${run(PIPELINE.runTimestamp, `${P},status="succeeded"`)})`, legend: '{{pipeline}}', instant: true }],
+            queries: [{ expr: `time() - max by (pipeline, feature_set) (${run(PIPELINE.runTimestamp, `${P},status="succeeded"`)})`, legend: '{{pipeline}} {{feature_set}}', instant: true }],
             unit: 's',
             width: 12,
           }),
           statPanel({
             title: 'Next success due in',
             description: 'Until the deadline the last successful daily run set from the TSE calendar (next session close + lag); negative = overdue, PipelineNotReporting tickets.',
-            queries: [{ expr: `max by (pipeline) (${run(PIPELINE.nextSuccessDeadline, P)}) - time()`, legend: '{{pipeline}}', instant: true }],
+            queries: [{ expr: `max by (pipeline, feature_set) (${run(PIPELINE.nextSuccessDeadline, P)}) - time()`, legend: '{{pipeline}} {{feature_set}}', instant: true }],
             unit: 's',
             thresholds: lowerLimits(0, 3600),
             width: 12,

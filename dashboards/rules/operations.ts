@@ -19,6 +19,11 @@ export const PIPELINE_MEMORY = '7d';
 export const METRICS_ABSENT_FOR = '1h';
 export const ROLLOUT_PAUSED_FOR = '1h';
 export const RECONCILE_ERROR_RATIO = 0.1;
+/**
+ * One schedule: every FeatureSet runs the "daily" pipeline and pushes its name as `feature_set`; without it in
+ * the grouping, one FeatureSet's newer deadline would hide another that stopped.
+ */
+export const PER_PIPELINE = 'pipeline, feature_set';
 /** The scrape job of the platform's Pushgateway (its pods' app.kubernetes.io/name; components/platform.ts). */
 export const PUSHGATEWAY_SCRAPE_JOB = 'pushgateway';
 export const PUSHGATEWAY_DOWN_FOR = '5m';
@@ -31,11 +36,11 @@ export function operationalAlerts(options: RuleOptions = {}): AlertingRule[] {
       alert: 'PipelineNotReporting',
       // Past the deadline of the newest success; or no success for the backstop; or the deadlines vanished.
       expr: [
-        `max by (pipeline) (${deadline}) < time()`,
-        'or on(pipeline)',
-        `(max by (pipeline) (${succeeded}) < time() - ${BACKSTOP_DAYS} * 86400 and on(pipeline) group by (pipeline) (${deadline}))`,
-        'or on(pipeline)',
-        `(group by (pipeline) (max_over_time(${deadline}[${PIPELINE_MEMORY}])) unless on(pipeline) group by (pipeline) (${deadline}))`,
+        `max by (${PER_PIPELINE}) (${deadline}) < time()`,
+        `or on(${PER_PIPELINE})`,
+        `(max by (${PER_PIPELINE}) (${succeeded}) < time() - ${BACKSTOP_DAYS} * 86400 and on(${PER_PIPELINE}) group by (${PER_PIPELINE}) (${deadline}))`,
+        `or on(${PER_PIPELINE})`,
+        `(group by (${PER_PIPELINE}) (max_over_time(${deadline}[${PIPELINE_MEMORY}])) unless on(${PER_PIPELINE}) group by (${PER_PIPELINE}) (${deadline}))`,
       ].join('\n'),
       for: '15m',
       labels: { severity: 'ticket' },

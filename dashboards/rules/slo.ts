@@ -96,7 +96,7 @@ export const SLOS: readonly Slo[] = [
     alert: 'PipelineSuccessBudgetBurn',
     objectiveText: '99.5 % of pipeline runs succeed',
     objective: 0.995,
-    by: ['pipeline'],
+    by: ['pipeline', 'feature_set'],
     sli: { kind: 'runs', finished: `${PIPELINE.runTimestamp}{${RUN}}`, total: `${PIPELINE.runs}{${RUN}}`, bad: `${PIPELINE.runs}{${RUN},status="failed"}` },
     pages: true,
   },

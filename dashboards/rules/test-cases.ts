@@ -72,11 +72,12 @@ function runSeries(run: BatchRun, end: number, intervalSeconds: number, timestam
 const DAY = 86_400;
 
 /** Daily pipeline runs at the given minutes (1 m scenarios); `failed` minutes fail. */
-function pipelineRuns(minutes: number[], failed: number[], end: number, opts: { pipeline?: string; finishedOffset?: number } = {}): SeriesInput[] {
+function pipelineRuns(minutes: number[], failed: number[], end: number, opts: { pipeline?: string; featureSet?: string; finishedOffset?: number } = {}): SeriesInput[] {
+  const featureSet = opts.featureSet ?? 'prime';
   return minutes.flatMap((m) => {
     const status = failed.includes(m) ? 'failed' : 'succeeded';
     const run: BatchRun = {
-      id: `${opts.pipeline ?? 'daily'}-${m}`, at: Math.max(0, m), labels: { pipeline: opts.pipeline ?? 'daily' },
+      id: `${opts.pipeline ?? 'daily'}-${featureSet}-${m}`, at: Math.max(0, m), labels: { pipeline: opts.pipeline ?? 'daily', feature_set: featureSet },
       values: { [`pipeline_runs_total{status="${status}"}`]: 1 }, finished: m * 60 + (opts.finishedOffset ?? 0),
     };
     return runSeries(run, end, 60, `pipeline_run_timestamp_seconds{status="${status}"}`);
@@ -100,7 +101,7 @@ function trainings(steps: number[], slow: number[], end: number, finishedOffset 
 }
 
 const range = (from: number, step: number, to: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
-const SUCCESS = { pipeline: 'daily', slo: 'pipeline-success' };
+const SUCCESS = { pipeline: 'daily', feature_set: 'prime', slo: 'pipeline-success' };
 
 const PIPELINE_SUCCESS: AlertScenario[] = [
   {
@@ -111,6 +112,12 @@ const PIPELINE_SUCCESS: AlertScenario[] = [
       { at: '50m', alert: 'PipelineSuccessBudgetBurn', firing: [] },
       { at: '118m', alert: 'PipelineSuccessBudgetBurn', firing: [page(SUCCESS), ticket(SUCCESS)] },
     ],
+  },
+  {
+    name: 'two FeatureSets: only the failing one burns its budget',
+    interval: '1m',
+    series: [...pipelineRuns(range(5, 10, 115), [65, 115], 120, { featureSet: 'growth' }), ...pipelineRuns(range(5, 10, 115), [], 120)],
+    checks: [{ at: '118m', alert: 'PipelineSuccessBudgetBurn', firing: [page({ ...SUCCESS, feature_set: 'growth' }), ticket({ ...SUCCESS, feature_set: 'growth' })] }],
   },
   {
     name: 'failures stopped an hour ago: the 30 m window vetoes the 6 h page, the ticket stays',
@@ -216,9 +223,9 @@ const GPU_UTILISATION: AlertScenario[] = [
 ];
 
 /** Successful daily runs pushed at step `at` (of `stepHours`) that set the next deadline at hour `due`. */
-function dailySuccesses(runs: Array<[at: number, due: number]>, end: number, stepHours = 1): SeriesInput[] {
+function dailySuccesses(runs: Array<[at: number, due: number]>, end: number, stepHours = 1, featureSet?: string): SeriesInput[] {
   return runs.flatMap(([at, due], i) => runSeries({
-    id: `daily-${i}`, at, labels: { pipeline: 'daily' },
+    id: `daily-${featureSet ?? ''}${i}`, at, labels: { pipeline: 'daily', ...(featureSet ? { feature_set: featureSet } : {}) },
     values: { 'pipeline_runs_total{status="succeeded"}': 1, pipeline_next_success_deadline_timestamp_seconds: due * 3600 },
   }, end, stepHours * 3600, 'pipeline_run_timestamp_seconds{status="succeeded"}'));
 }
@@ -237,6 +244,16 @@ const PIPELINE_SCHEDULE: AlertScenario[] = [
       { at: '108h', alert: 'PipelineNotReporting', firing: [] },
       { at: '112h', alert: 'PipelineNotReporting', firing: [ticket({ pipeline: 'daily' })] },
       { at: '112h', alert: 'PipelineMetricsAbsent', firing: [] },
+    ],
+  },
+  {
+    name: 'two FeatureSets on one schedule: the one that stops tickets, the other\'s newer deadline does not hide it',
+    interval: '1h',
+    // Both ran Thursday and Friday; on Monday only "prime" runs again (due Tuesday's close + 9 h).
+    series: [...dailySuccesses([[9, 39.5], [33, 111.5]], 130, 1, 'growth'), ...dailySuccesses([[9, 39.5], [33, 111.5], [105, 135.5]], 130, 1, 'prime')],
+    checks: [
+      { at: '108h', alert: 'PipelineNotReporting', firing: [] },
+      { at: '112h', alert: 'PipelineNotReporting', firing: [ticket({ pipeline: 'daily', feature_set: 'growth' })] },
     ],
   },
   {

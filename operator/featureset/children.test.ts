@@ -138,7 +138,7 @@ describe('desiredChildren', () => {
     expect(pod.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '4Gi' } });
     const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
-    expect(env).toEqual({ GOGOOKU3_DATA_DIR: '/data', GOGOOKU3_OBJECT_STORE: 's3://bucket/lake', GOGOOKU3_DWH: 'clickhouse://dwh:8123/db', GOGOOKU3_ONLINE_STORE: 'redis://online:6379/0', GOGOOKU3_JQUANTS_PLAN: 'premium' });
+    expect(env).toEqual({ GOGOOKU3_DATA_DIR: '/data', GOGOOKU3_FEATURE_SET: 'fs1', GOGOOKU3_OBJECT_STORE: 's3://bucket/lake', GOGOOKU3_DWH: 'clickhouse://dwh:8123/db', GOGOOKU3_ONLINE_STORE: 'redis://online:6379/0', GOGOOKU3_JQUANTS_PLAN: 'premium' });
   });
 
   it('gives every run pod (daily, backfill, training) the Pushgateway URL when spec.metrics names one', () => {

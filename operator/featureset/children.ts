@@ -106,7 +106,7 @@ function podTemplate(fs: FeatureSetResource, o: PodOptions): KubeObject {
         name: 'pipeline',
         image: o.image,
         command: o.command,
-        ...storeAccess(spec),
+        ...storeAccess(fs.metadata.name, spec),
         resources: {
           requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
           limits: { cpu: spec.resources.limits.cpu, memory: spec.resources.limits.memory },

@@ -15,10 +15,11 @@ export const DATA_DIR = '/data';
 
 const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
-export function pipelineEnv(spec: FeatureSetSpec): KubeObject[] {
+export function pipelineEnv(name: string, spec: FeatureSetSpec): KubeObject[] {
   const objectStoreSecret = spec.stores.objectStore.credentialsSecretRef?.name;
   return [
     { name: 'GOGOOKU3_DATA_DIR', value: DATA_DIR },
+    { name: 'GOGOOKU3_FEATURE_SET', value: name },
     { name: 'GOGOOKU3_OBJECT_STORE', value: spec.stores.objectStore.url },
     { name: 'GOGOOKU3_DWH', value: spec.stores.dwh.url },
     { name: 'GOGOOKU3_ONLINE_STORE', value: spec.stores.online.url },
@@ -49,9 +50,9 @@ export const containerSecurityContext = () => ({
 export const podSecurityContext = () => ({ runAsNonRoot: true, runAsUser: RUN_AS_USER, runAsGroup: RUN_AS_USER, fsGroup: RUN_AS_USER, seccompProfile: { type: 'RuntimeDefault' } });
 
 /** The store env plus `envFrom` when the warehouse or online store has a credentials Secret. */
-export function storeAccess(spec: FeatureSetSpec): { env: KubeObject[]; envFrom?: KubeObject[] } {
+export function storeAccess(name: string, spec: FeatureSetSpec): { env: KubeObject[]; envFrom?: KubeObject[] } {
   const envFrom = storeEnvFrom(spec);
-  return { env: pipelineEnv(spec), ...(envFrom.length > 0 ? { envFrom } : {}) };
+  return { env: pipelineEnv(name, spec), ...(envFrom.length > 0 ? { envFrom } : {}) };
 }
 
 const CONTRACT_DIR = '/contract';
@@ -70,7 +71,7 @@ const STEP_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { c
 export function trainingPodSpec(name: string, spec: FeatureSetSpec, serviceAccountName: string): KubeObject {
   const t = spec.training!;
   const gpu = t.gpus > 0 ? { 'nvidia.com/gpu': String(t.gpus) } : {};
-  const access = storeAccess(spec);
+  const access = storeAccess(name, spec);
   const mount = (volume: string, path: string, readOnly = false) => ({ name: volume, mountPath: path, ...(readOnly ? { readOnly } : {}) });
   const step = (container: string, command: string[], mounts: KubeObject[]) => ({
     name: container, image: spec.pipelineImage, command, ...access, resources: STEP_RESOURCES, securityContext: containerSecurityContext(), volumeMounts: [mount('data', DATA_DIR), ...mounts],

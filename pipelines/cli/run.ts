@@ -26,7 +26,9 @@ async function execute(ctx: CliContext, window: { from: string; to: string }, pi
   const flushMetrics = async () => {
     await metrics.writeTextfile(path.join(config.dataDir, 'metrics', 'gogooku3.prom'));
     if (config.pushgatewayUrl) {
-      await metrics.pushRun(config.pushgatewayUrl, PUSH_JOB, { pipeline }, run.runId).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
+      // feature_set tells the FeatureSets of one cluster apart in the alerts (they all run the "daily" pipeline).
+      const grouping = { pipeline, ...(config.featureSet ? { feature_set: config.featureSet } : {}) };
+      await metrics.pushRun(config.pushgatewayUrl, PUSH_JOB, grouping, run.runId).catch((error: Error) => logger.warn({ err: error.message }, 'metrics push failed'));
     }
   };
   try {

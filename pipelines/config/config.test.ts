@@ -45,6 +45,7 @@ describe('loadConfig', () => {
     [{ AWS_ENDPOINT_URL: 'minio:9000' }, /AWS_ENDPOINT_URL must be a URL with scheme http:\/\/ \| https:\/\//],
     [{ GOGOOKU3_DWH_TTL_YEARS: '1.5' }, /GOGOOKU3_DWH_TTL_YEARS/],
     [{ GOGOOKU3_ONLINE_TTL_SECONDS: '-5' }, /GOGOOKU3_ONLINE_TTL_SECONDS/],
+    [{ GOGOOKU3_FEATURE_SET: 'Prime Daily' }, /GOGOOKU3_FEATURE_SET.*a FeatureSet name \(lowercase letters, digits, - and \.\)/],
   ])('invalid %p names the variable and allowed values', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

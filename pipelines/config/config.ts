@@ -46,6 +46,8 @@ export const configSchema = z.object({
   dwh: urlWithSchemes('GOGOOKU3_DWH', ['duckdb', 'clickhouse']),
   onlineStore: z.union([z.literal('embedded'), urlWithSchemes('GOGOOKU3_ONLINE_STORE', ['redis', 'rediss'])]),
   pushgatewayUrl: urlWithSchemes('GOGOOKU3_PUSHGATEWAY_URL', ['http', 'https']).optional(),
+  /** The FeatureSet a run belongs to (set by the operator): a label on its pushed metrics, so alerts name it. */
+  featureSet: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a FeatureSet name (lowercase letters, digits, - and .)').max(253).optional(),
   /** S3/MinIO connection from the standard AWS variables (used when objectStore is s3://). */
   s3: z.object({
     region: z.string().min(1),
@@ -116,6 +118,7 @@ const ENV_NAMES: Record<string, string> = {
   dwh: 'GOGOOKU3_DWH',
   onlineStore: 'GOGOOKU3_ONLINE_STORE',
   pushgatewayUrl: 'GOGOOKU3_PUSHGATEWAY_URL',
+  featureSet: 'GOGOOKU3_FEATURE_SET',
   's3.region': 'AWS_REGION',
   's3.endpoint': 'AWS_ENDPOINT_URL',
   's3.credentials.accessKeyId': 'AWS_ACCESS_KEY_ID (set together with AWS_SECRET_ACCESS_KEY)',
@@ -151,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dwh: env.GOGOOKU3_DWH ?? `duckdb://${path.join(dataDir, 'warehouse.duckdb')}`,
     onlineStore: env.GOGOOKU3_ONLINE_STORE ?? 'embedded',
     pushgatewayUrl: env.GOGOOKU3_PUSHGATEWAY_URL || undefined,
+    featureSet: env.GOGOOKU3_FEATURE_SET || undefined,
     s3: {
       region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
       endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSimulator } from '../../pipelines/sources/jquants/sim';
 import { TseCalendar } from '../../pipelines/calendar';
+import { startPushgateway } from '../helpers/pushgateway-server';
 import { runCli, startCli } from '../helpers/run-cli';
 
 /**
@@ -24,7 +25,8 @@ async function startSim(options: Record<string, unknown>): Promise<string> {
   sims.push(sim);
   return (await sim.listen(0, '127.0.0.1')).url;
 }
-afterAll(async () => { await Promise.all(sims.map((s) => s.close())); });
+const afterAllStop: Array<() => Promise<void>> = [];
+afterAll(async () => { await Promise.all([...sims.map((s) => s.close()), ...afterAllStop.map((stop) => stop())]); });
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'g3-pipe-'));
 const envFor = (url: string, dataDir: string): Record<string, string> => ({
@@ -130,10 +132,13 @@ describe('gogooku3 run backfill / daily', () => {
       return { url: (await sim.listen(0, '127.0.0.1')).url, publish: () => { simNow = closeAt + 61 * 60_000; } };
     }
 
-    it('polls until the bars appear, then runs the session; freshness counts from their arrival', async () => {
+    it('polls until the bars appear, then runs the session; freshness counts from their arrival; the run\'s group names its FeatureSet', async () => {
       const { url, publish } = await laggedSim();
       const dir = tmp();
-      const run = startCli(['run', 'daily', '--date', SESSION, '--poll-seconds', '1', '--wait-minutes', '5', '--format', 'json'], envFor(url, dir));
+      const gateway = (await startPushgateway())!;
+      afterAllStop.push(() => gateway.stop());
+      const env = { ...envFor(url, dir), GOGOOKU3_PUSHGATEWAY_URL: gateway.url, GOGOOKU3_FEATURE_SET: 'prime-daily' };
+      const run = startCli(['run', 'daily', '--date', SESSION, '--poll-seconds', '1', '--wait-minutes', '5', '--format', 'json'], env);
       await new Promise((resolve) => setTimeout(resolve, 2500));
       publish();
       const r = await run.done;
@@ -144,6 +149,9 @@ describe('gogooku3 run backfill / daily', () => {
       expect(prom).toMatch(/data_freshness_minutes_count 1/);
       // seconds after the bars appeared, not the day and more since the close
       expect(Number(/data_freshness_minutes_sum ([\d.e+-]+)/.exec(prom)![1])).toBeLessThan(2);
+      const listing = await (await fetch(`${gateway.url}/api/v1/metrics`)).json() as { data: Array<{ labels: Record<string, string> }> };
+      const groups = listing.data.map((g) => g.labels);
+      expect(groups).toEqual([{ job: 'gogooku3', pipeline: 'daily', feature_set: 'prime-daily', run_id: expect.any(String) }]);
     });
 
     it('gives up after --wait-minutes: exit 69 naming the session, and a failed run is counted', async () => {
