@@ -75,9 +75,9 @@ suite('promtool', () => {
   it('test rules fails when PipelineNotReporting uses a fixed 26 h silence window (the weekend scenario tickets)', async () => {
     const broken = path.join(fresh, 'rules/operations.rules.yaml');
     const original = fs.readFileSync(broken, 'utf8');
-    const deadline = 'max by (pipeline) (pipeline_next_success_deadline_timestamp_seconds{run_id!=""}) < time()';
+    const deadline = 'max by (pipeline, feature_set) (pipeline_next_success_deadline_timestamp_seconds{run_id!=""}) < time()';
     expect(original).toContain(deadline);
-    fs.writeFileSync(broken, original.replace(deadline, 'max by (pipeline) (pipeline_run_timestamp_seconds{run_id!="",status="succeeded"}) < time() - 26 * 3600'));
+    fs.writeFileSync(broken, original.replace(deadline, 'max by (pipeline, feature_set) (pipeline_run_timestamp_seconds{run_id!="",status="succeeded"}) < time() - 26 * 3600'));
     try {
       await expect(promtoolRun(['test', 'rules', path.join(fresh, 'tests/pipeline-schedule.test.yaml')], path.join(fresh, 'tests'))).rejects.toThrow(/no ticket over the weekend/);
     } finally {
